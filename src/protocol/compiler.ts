@@ -111,7 +111,7 @@ export function defaultLiteral(field: FieldSchema): string {
     case 'int64':
       return '0n';
     case 'string':
-      return "''";
+      return '""';
     case 'uuid':
       return JSON.stringify(ZERO_UUID);
     case 'bytes':
