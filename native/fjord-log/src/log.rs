@@ -251,8 +251,7 @@ impl PartitionLog {
                     continue;
                 }
                 if i < first_to_check {
-                    let state = Segment::open_recovering(dir, *base, limits, now_ms)?;
-                    segments.insert(*base, state.0);
+                    segments.insert(*base, Segment::open_trusted(dir, *base, limits, now_ms)?);
                     continue;
                 }
                 let (segment, cut) = Segment::open_recovering(dir, *base, limits, now_ms)?;
@@ -260,7 +259,7 @@ impl PartitionLog {
                 report.truncated_bytes += cut;
                 // A cut, or a segment whose offsets do not continue the previous one, ends the log.
                 let expected = segments.values().next_back().map(|s: &Segment| s.next_offset());
-                let discontinuous = expected.is_some_and(|next| segment.base_offset < next);
+                let discontinuous = expected.is_some_and(|next| segment.base_offset != next);
                 if discontinuous {
                     report.truncated_bytes += segment.size();
                     segment.delete_files()?;

@@ -155,8 +155,9 @@ impl Segment {
     }
 
     /// Opens a segment after a crash: every batch is checked (length, magic, CRC, offsets
-    /// increasing and not below `base_offset`) and the file is cut at the first torn or corrupt
-    /// byte. Indexes are rebuilt. Returns the segment and the number of bytes cut off.
+    /// contiguous from `base_offset`) and the file is cut at the first torn or corrupt byte.
+    /// Indexes are rebuilt. Undetectable by design: damage to partitionLeaderEpoch, the one
+    /// header field outside both the CRC and the offset chain (as in Kafka). Returns the segment and the number of bytes cut off.
     pub fn open_recovering(
         dir: &Path,
         base_offset: i64,
@@ -178,12 +179,25 @@ impl Segment {
         Ok((segment, file_size - valid_size))
     }
 
+    /// Opens a segment wholly below the recovery point after a crash: its bytes were validated
+    /// and fsynced before, so only the indexes are loaded (or rebuilt from headers, no CRC).
+    pub fn open_trusted(dir: &Path, base_offset: i64, limits: SegmentLimits, now_ms: i64) -> Result<Segment> {
+        let mut segment = Self::open_files(dir, base_offset, limits, now_ms)?;
+        segment.size = segment.file.metadata().map_err(|e| storage("stat", &segment.log_path, e))?.len();
+        segment.next_offset = i64::MAX; // unknown until the tail is walked; bounds index checks
+        segment.first_batch_timestamp = segment.header_at(0)?.map(|h| h.max_timestamp);
+        if !segment.load_indexes() {
+            segment.rebuild_indexes()?;
+        }
+        Ok(segment)
+    }
+
     /// Walks whole batches from position 0, checking each; returns the end of the last good one.
     fn validate_batches(&self, file_size: u64) -> Result<u64> {
         let mut buffer: Vec<u8> = Vec::new();
         let mut buffer_position = 0u64; // file position of buffer[0]
         let mut position = 0u64;
-        let mut expected_min_offset = self.base_offset;
+        let mut expected_next_offset = self.base_offset;
         loop {
             if position + HEADER_BYTES as u64 > file_size {
                 return Ok(position);
@@ -199,7 +213,9 @@ impl Segment {
             }
             let at = (position - buffer_position) as usize;
             let Some(header) = ShallowHeader::parse(&buffer[at..]) else { return Ok(position) };
-            if header.base_offset < expected_min_offset
+            // Offsets are contiguous inside a segment and start at its base offset. (baseOffset is
+            // outside the CRC, so this is what catches damage to it.)
+            if header.base_offset != expected_next_offset
                 || header.last_offset - self.base_offset > i32::MAX as i64
                 || position + header.size as u64 > file_size
             {
@@ -217,7 +233,7 @@ impl Segment {
             if !batch::crc_matches(&buffer[at..at + header.size]) {
                 return Ok(position);
             }
-            expected_min_offset = header.last_offset + 1;
+            expected_next_offset = header.last_offset + 1;
             position += header.size as u64;
         }
     }
@@ -245,6 +261,15 @@ impl Segment {
             }
         }
         let resume = offset_index.last().map(|e| e.position as u64).unwrap_or(0);
+        if let Some(last) = time_index.last() {
+            if last.timestamp > self.max_timestamp {
+                self.max_timestamp = last.timestamp;
+                self.offset_of_max_timestamp = self.base_offset + last.relative_offset as i64;
+            }
+        }
+        if self.next_offset == i64::MAX {
+            self.next_offset = self.base_offset + offset_index.last().map(|e| e.relative_offset as i64).unwrap_or(0);
+        }
         self.offset_index = offset_index;
         self.time_index = time_index;
         self.reindex_from(resume).is_ok()

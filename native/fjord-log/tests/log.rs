@@ -285,7 +285,7 @@ fn clean_close_reopens_without_scanning_and_crash_reopens_by_recovery() {
     assert_eq!(after, ts_answers);
     drop(log); // crash
 
-    let (mut log, report) = PartitionLog::open(dir.path(), config.clone(), NOW).unwrap();
+    let (log, report) = PartitionLog::open(dir.path(), config.clone(), NOW).unwrap();
     assert!(!report.clean && report.truncated_bytes == 0, "{report:?}");
     assert_eq!(read_all(&log, 0), before);
     // Damaged index files are detected and rebuilt.
