@@ -8,7 +8,7 @@
 // - A field missing from an encoder's input (undefined) is written as its default.
 // - null where the version does not allow it throws ProtocolEncodeError.
 // - Tagged fields are written only when their value differs from the default (arrays: non-empty;
-//   structs: present). Unknown tags are skipped (dropped, not preserved: a broker never re-encodes
+//   structs: some field differs from its default, as Kafka compares with the default struct). Unknown tags are skipped (dropped, not preserved: a broker never re-encodes
 //   a request it received). A known tagged field must consume exactly its declared size.
 // - Nullable structs are prefixed with an int8: -1 for null, 1 for present (Kafka's encoding).
 
@@ -164,6 +164,7 @@ class Generator {
     const id = this.structIds.size;
     this.structIds.set(struct, id);
     this.emitDefault(struct, id);
+    this.emitIsDefault(struct, id);
     this.emitDecode(struct, id);
     this.emitSize(struct, id);
     this.emitWrite(struct, id);
@@ -179,6 +180,27 @@ class Generator {
   private emitDefault(struct: StructSchema, id: number): void {
     const properties = struct.fields.map((field) => `${field.name}: ${this.fieldDefault(field)}`);
     this.functions.push(`function default_${id}() { return { ${properties.join(', ')} }; }`);
+  }
+
+  /** Expression: does `variable` (possibly undefined) hold the field's default value? */
+  private isDefaultExpression(field: FieldSchema, variable: string): string {
+    const missing = `${variable} === undefined`;
+    if (field.default === null || field.type === 'records') return `(${missing} || ${variable} === null)`;
+    switch (field.type) {
+      case 'array':
+      case 'bytes':
+        return `(${missing} || (${variable} !== null && ${variable}.length === 0))`;
+      case 'struct':
+        return `(${missing} || (${variable} !== null && isDefault_${this.structId(field.struct!)}(${variable})))`;
+      default:
+        return `(${missing} || ${variable} === ${this.fieldDefault(field)})`;
+    }
+  }
+
+  /** Kafka writes a tagged struct only when it differs from the default struct: this decides. */
+  private emitIsDefault(struct: StructSchema, id: number): void {
+    const checks = this.plan(struct).map((plan) => this.isDefaultExpression(plan.field, `v.${plan.field.name}`));
+    this.functions.push(`function isDefault_${id}(v) { return ${checks.length === 0 ? 'true' : checks.join(' && ')}; }`);
   }
 
   // ---- decode ----
@@ -286,7 +308,8 @@ class Generator {
   /** Expression: is a tagged field's value worth writing (not its default)? */
   private taggedPresent(field: FieldSchema, variable: string): string {
     if (field.type === 'array') return `(${variable} !== null && ${variable}.length > 0)`;
-    if (field.type === 'struct' || field.type === 'records') return `${variable} !== null`;
+    if (field.type === 'struct') return `(${variable} !== null && !isDefault_${this.structId(field.struct!)}(${variable}))`;
+    if (field.type === 'records') return `${variable} !== null`;
     if (field.type === 'bytes') return `(${variable} !== null && ${variable}.length > 0)`;
     return `${variable} !== ${this.fieldDefault(field)}`;
   }

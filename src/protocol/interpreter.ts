@@ -136,11 +136,26 @@ function fieldValue(field: FieldSchema, value: Value, version: number, flexible:
   return fieldData;
 }
 
+function isDefaultValue(field: FieldSchema, fieldData: unknown, version: number, flexible: boolean): boolean {
+  if (fieldData === undefined) return true;
+  if (field.default === null || field.type === 'records') return fieldData === null;
+  if (fieldData === null) return false;
+  if (field.type === 'array' || field.type === 'bytes') return (fieldData as { length: number }).length === 0;
+  if (field.type === 'struct') return isDefaultStruct(fieldData as Value, field.struct!, version, flexible);
+  return fieldData === defaultOf(field, version, flexible);
+}
+
+function isDefaultStruct(value: Value, struct: StructSchema, version: number, flexible: boolean): boolean {
+  return struct.fields.every(
+    (field) => !inVersionRange(field.versions, version) || isDefaultValue(field, value[field.name], version, flexible),
+  );
+}
+
 function taggedPresent(field: FieldSchema, fieldData: unknown, version: number, flexible: boolean): boolean {
   if (fieldData === null) return false;
   if (field.type === 'array' || field.type === 'bytes') return (fieldData as { length: number }).length > 0;
-  if (field.type === 'struct' || field.type === 'records') return true;
-  return fieldData !== defaultOf(field, version, flexible);
+  if (field.type === 'records') return true;
+  return !isDefaultValue(field, fieldData, version, flexible);
 }
 
 const FIXED: Readonly<Record<string, number>> = {

@@ -279,3 +279,53 @@ describe('records stay opaque', () => {
     );
   });
 });
+
+describe('tagged structs', () => {
+  test('a tagged struct equal to its default is not written, one that differs is', () => {
+    const partition = { partitionIndex: 0, highWatermark: 5n, records: null };
+    const plain = encodeMessage(fetchResponse, 12, { responses: [{ topic: 't', partitions: [partition] }] });
+    const withDefaultLeader = encodeMessage(fetchResponse, 12, {
+      responses: [{ topic: 't', partitions: [{ ...partition, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }],
+    });
+    assert.deepEqual(withDefaultLeader, plain);
+    const withLeader = encodeMessage(fetchResponse, 12, {
+      responses: [{ topic: 't', partitions: [{ ...partition, currentLeader: { leaderId: 1, leaderEpoch: 3 } }] }],
+    });
+    assert.equal(withLeader.length, plain.length + 1 + 1 + 9, 'tag, size, two int32 and the struct tag section');
+    const decoded = decodeMessage(fetchResponse, 12, withLeader);
+    assert.deepEqual(decoded.responses[0]!.partitions[0]!.currentLeader, { leaderId: 1, leaderEpoch: 3 });
+    const decodedPlain = decodeMessage(fetchResponse, 12, plain);
+    assert.deepEqual(decodedPlain.responses[0]!.partitions[0]!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+    assert.deepEqual(encodeMessage(fetchResponse, 12, decodedPlain), plain, 're-encoding a decoded default adds nothing');
+  });
+});
+
+describe('mutated input', () => {
+  test('random byte flips in request bodies decode or throw ProtocolDecodeError, nothing else', () => {
+    let state = 0x2545f491;
+    const random = (): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 4294967296;
+    };
+    for (const api of API_DEFINITIONS) {
+      const schema = api.request;
+      const { min, max } = versionRangeOf(schema);
+      for (const version of new Set([min, max])) {
+        const value = sampleStruct(schema, version, isFlexible(schema, version), 0);
+        const bytes = encodeMessage(schema as MessageSchema, version, value as never);
+        if (bytes.length === 0) continue;
+        for (let round = 0; round < 40; round++) {
+          const mutated = Buffer.from(bytes);
+          for (let flip = 0; flip < 3; flip++) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
+          try {
+            decodeMessage(schema, version, mutated);
+          } catch (error) {
+            assert.ok(error instanceof ProtocolDecodeError, `${schema.name} v${version}: ${String(error)}`);
+          }
+        }
+      }
+    }
+  });
+});
