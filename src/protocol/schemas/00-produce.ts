@@ -1,5 +1,8 @@
 // Produce (API key 0): request and response schemas.
 // Facts from Kafka's ProduceRequest.json / ProduceResponse.json, declared in fjord's own format.
+// Versions 0-2 are declared although Kafka 4.x's JSON starts at 3: Kafka 4.x still advertises
+// Produce from v0 (KAFKA-18659, librdkafka enables compression only if v0 is advertised) and
+// rejects v0-2 on the wire; their fields come from the pre-4.0 definition (trunk 2024-10).
 
 import { array, int16, int32, int64, message, records, string, struct, structField, uuid } from '../schema.ts';
 
