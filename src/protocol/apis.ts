@@ -17,14 +17,20 @@ import { leaveGroupRequest, leaveGroupResponse } from './schemas/13-leave-group.
 import { syncGroupRequest, syncGroupResponse } from './schemas/14-sync-group.ts';
 import { describeGroupsRequest, describeGroupsResponse } from './schemas/15-describe-groups.ts';
 import { listGroupsRequest, listGroupsResponse } from './schemas/16-list-groups.ts';
+import { saslHandshakeRequest, saslHandshakeResponse } from './schemas/17-sasl-handshake.ts';
 import { apiVersionsRequest, apiVersionsResponse } from './schemas/18-api-versions.ts';
 import { createTopicsRequest, createTopicsResponse } from './schemas/19-create-topics.ts';
 import { deleteTopicsRequest, deleteTopicsResponse } from './schemas/20-delete-topics.ts';
 import { deleteRecordsRequest, deleteRecordsResponse } from './schemas/21-delete-records.ts';
 import { initProducerIdRequest, initProducerIdResponse } from './schemas/22-init-producer-id.ts';
 import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './schemas/23-offset-for-leader-epoch.ts';
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './schemas/24-add-partitions-to-txn.ts';
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './schemas/25-add-offsets-to-txn.ts';
+import { endTxnRequest, endTxnResponse } from './schemas/26-end-txn.ts';
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './schemas/28-txn-offset-commit.ts';
 import { describeConfigsRequest, describeConfigsResponse } from './schemas/32-describe-configs.ts';
 import { alterConfigsRequest, alterConfigsResponse } from './schemas/33-alter-configs.ts';
+import { saslAuthenticateRequest, saslAuthenticateResponse } from './schemas/36-sasl-authenticate.ts';
 import { createPartitionsRequest, createPartitionsResponse } from './schemas/37-create-partitions.ts';
 import { deleteGroupsRequest, deleteGroupsResponse } from './schemas/42-delete-groups.ts';
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './schemas/44-incremental-alter-configs.ts';
@@ -55,14 +61,20 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { apiKey: 14, name: 'SyncGroup', request: syncGroupRequest, response: syncGroupResponse },
   { apiKey: 15, name: 'DescribeGroups', request: describeGroupsRequest, response: describeGroupsResponse },
   { apiKey: 16, name: 'ListGroups', request: listGroupsRequest, response: listGroupsResponse },
+  { apiKey: 17, name: 'SaslHandshake', request: saslHandshakeRequest, response: saslHandshakeResponse },
   { apiKey: 18, name: 'ApiVersions', request: apiVersionsRequest, response: apiVersionsResponse },
   { apiKey: 19, name: 'CreateTopics', request: createTopicsRequest, response: createTopicsResponse },
   { apiKey: 20, name: 'DeleteTopics', request: deleteTopicsRequest, response: deleteTopicsResponse },
   { apiKey: 21, name: 'DeleteRecords', request: deleteRecordsRequest, response: deleteRecordsResponse },
   { apiKey: 22, name: 'InitProducerId', request: initProducerIdRequest, response: initProducerIdResponse },
   { apiKey: 23, name: 'OffsetForLeaderEpoch', request: offsetForLeaderEpochRequest, response: offsetForLeaderEpochResponse },
+  { apiKey: 24, name: 'AddPartitionsToTxn', request: addPartitionsToTxnRequest, response: addPartitionsToTxnResponse },
+  { apiKey: 25, name: 'AddOffsetsToTxn', request: addOffsetsToTxnRequest, response: addOffsetsToTxnResponse },
+  { apiKey: 26, name: 'EndTxn', request: endTxnRequest, response: endTxnResponse },
+  { apiKey: 28, name: 'TxnOffsetCommit', request: txnOffsetCommitRequest, response: txnOffsetCommitResponse },
   { apiKey: 32, name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   { apiKey: 33, name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
+  { apiKey: 36, name: 'SaslAuthenticate', request: saslAuthenticateRequest, response: saslAuthenticateResponse },
   { apiKey: 37, name: 'CreatePartitions', request: createPartitionsRequest, response: createPartitionsResponse },
   { apiKey: 42, name: 'DeleteGroups', request: deleteGroupsRequest, response: deleteGroupsResponse },
   { apiKey: 44, name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
