@@ -835,4 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.crc32C = nativeBinding.crc32C
+module.exports.GroupCommitter = nativeBinding.GroupCommitter
+module.exports.Partition = nativeBinding.Partition
+module.exports.ReadPlan = nativeBinding.ReadPlan
+module.exports.crc32c = nativeBinding.crc32c
+module.exports.crc32cImplementation = nativeBinding.crc32cImplementation
+module.exports.ioUringAvailable = nativeBinding.ioUringAvailable

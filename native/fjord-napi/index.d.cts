@@ -9,5 +9,144 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * fsync off the JavaScript thread, shared by all waiters of a round; `onComplete` receives each
+ * round's completions in one call. Keeps the process alive until `stop()`.
+ */
+export declare class GroupCommitter {
+  constructor(maxPending: number, preferIoUring: boolean, onComplete: (arg: Array<SyncDone>) => void)
+  /** "io_uring" or "syscalls". */
+  get backend(): string
+  /**
+   * Queues an fsync of `partition` up to `upTo`. Returns false when there is nothing to sync
+   * (already durable). Throws when `maxPending` jobs are queued.
+   */
+  submit(partition: Partition, upTo: number, token: number): boolean
+  /** Finishes queued jobs (their completions are still delivered) and stops the thread. */
+  stop(): void
+}
+
+/** One partition's log. Used from the JavaScript thread only. */
+export declare class Partition {
+  /** Opens or creates the partition in `dir`, recovering after a crash. */
+  static open(dir: string, settings: LogSettings | undefined | null, nowMs: number): Partition
+  get openResult(): OpenResult
+  /**
+   * Validates and appends one or more whole record batches, rewriting their offsets (and, for
+   * LogAppendTime topics, timestamps and CRC) in `batches` itself.
+   */
+  append(batches: Buffer, leaderEpoch: number, nowMs: number, allowControl: boolean): AppendResult
+  /** Plans a read of whole batches from `offset`, below `maxOffset`, within `maxBytes`. */
+  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadPlan
+  get logStartOffset(): number
+  get logEndOffset(): number
+  get recoveryPoint(): number
+  get sizeBytes(): number
+  get segmentCount(): number
+  offsetForTimestamp(timestamp: number): TimestampAndOffset | null
+  offsetOfMaxTimestamp(): TimestampAndOffset | null
+  setSettings(settings: LogSettings): void
+  roll(nowMs: number): void
+  applyRetention(nowMs: number): RetentionResult
+  deleteRecords(offset: number): number
+  truncateTo(offset: number): number
+  /** Whether `flush.messages` or `flush.ms` asks for an fsync now. */
+  flushDue(nowMs: number): boolean
+  /** fdatasyncs everything on this thread (blocking). Prefer a GroupCommitter. */
+  flushNow(): void
+  /** Records a group commit completion for this partition. */
+  completeSync(targetOffset: number, generation: number, error: string | undefined | null, nowMs: number): void
+  /** Writes the recovery checkpoint (log start offset, recovery point). */
+  checkpoint(): void
+  /** Closes cleanly so that the next open scans nothing. */
+  close(): void
+  /** Deletes the partition's directory and everything in it. */
+  delete(): void
+}
+
+/**
+ * A planned read: regions of segment files, whole batches only. Holds its files open, so it
+ * stays valid if retention deletes the segments.
+ */
+export declare class ReadPlan {
+  get bytes(): number
+  get nextOffset(): number
+  get regionCount(): number
+  /** Reads the plan's bytes into a new Buffer. */
+  copy(): Buffer
+  /**
+   * sendfile(2) from the segment files to `fd` (a socket, usually non-blocking), from byte
+   * `sent` of the plan on.
+   */
+  sendTo(fd: number, sent: number): SendResult
+}
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTime: number
+  logEndOffset: number
+}
+
 /** CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). */
-export declare function crc32C(data: Uint8Array, crc?: number | undefined | null): number
+export declare function crc32c(data: Uint8Array, crc?: number | undefined | null): number
+
+/** Which CRC-32C implementation this CPU runs. */
+export declare function crc32cImplementation(): string
+
+/** Whether the kernel lets this process use io_uring. */
+export declare function ioUringAvailable(): boolean
+
+/**
+ * Topic settings for one partition, with Kafka's config names in camel case. Omitted fields
+ * take Kafka's defaults.
+ */
+export interface LogSettings {
+  segmentBytes?: number
+  segmentMs?: number
+  segmentIndexBytes?: number
+  indexIntervalBytes?: number
+  retentionMs?: number
+  retentionBytes?: number
+  maxMessageBytes?: number
+  /** "CreateTime" or "LogAppendTime". */
+  messageTimestampType?: string
+  messageTimestampBeforeMaxMs?: number
+  messageTimestampAfterMaxMs?: number
+  flushMessages?: number
+  flushMs?: number
+}
+
+export interface OpenResult {
+  clean: boolean
+  segments: number
+  recoveredSegments: number
+  truncatedBytes: number
+}
+
+export interface RetentionResult {
+  deletedSegments: number
+  deletedBytes: number
+  logStartOffset: number
+}
+
+export interface SendResult {
+  /** Bytes of the plan sent so far, counting earlier calls: resume from here. */
+  sent: number
+  /** The socket would block: call again from `sent` when it is writable. */
+  wouldBlock: boolean
+  done: boolean
+}
+
+export interface SyncDone {
+  token: number
+  targetOffset: number
+  generation: number
+  error?: string
+}
+
+export interface TimestampAndOffset {
+  offset: number
+  timestamp: number
+}
