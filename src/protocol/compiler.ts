@@ -236,7 +236,8 @@ class Generator {
       lines.push(
         `const ${length} = ${this.flexible ? 'r.compactArrayLength()' : 'r.arrayLength()'};`,
         `if (${length} < 0) { ${nullable ? `${target} = null;` : `h.decodeNull(${JSON.stringify(path)});`} } else {`,
-        `  const ${items} = new Array(${length});`,
+        // Preallocate only small arrays: a claimed length is bounded by the frame, not by a budget.
+        `  const ${items} = ${length} <= 1024 ? new Array(${length}) : [];`,
         `  for (let ${index} = 0; ${index} < ${length}; ${index}++) ${items}[${index}] = ${element};`,
         `  ${target} = ${items};`,
         `}`,

@@ -78,7 +78,7 @@ function readField(reader: Reader, field: FieldSchema, version: number, flexible
       if (!nullable) throw new ProtocolDecodeError('unexpected-null', `null array ${field.name}`);
       return null;
     }
-    const items = new Array<unknown>(length);
+    const items: unknown[] = length <= 1024 ? new Array<unknown>(length) : [];
     for (let index = 0; index < length; index++) {
       items[index] =
         field.struct !== undefined

@@ -3,7 +3,8 @@
 // Bounds: every length (string, bytes, array, tagged field) is compared with the bytes remaining in
 // the frame BEFORE anything is allocated, so a lying length costs nothing and throws a
 // ProtocolDecodeError. An array of N elements needs at least N bytes (every element type we decode
-// takes one byte or more), which bounds `new Array(N)` by the frame size.
+// takes one byte or more). Decoders preallocate only arrays of up to 1024 elements and grow larger
+// ones as elements actually decode, so memory follows the bytes present, not the lengths claimed.
 //
 // int64 policy: int64 fields decode to `bigint` (exact over the whole range; Kafka's sentinels such
 // as Long.MAX_VALUE survive). See README.md for the reasoning and the cost measured.
