@@ -778,7 +778,8 @@ export class RaftNode {
       progress.inflight.shift();
     }
     if (progress.state === 'snapshot') this.#sendSnapshotChunk(message.from, progress);
-    else if (progress.match < this.#log.lastIndex()) this.#sendAppend(message.from, false);
+    // Sent even when empty: if optimistic appends were lost, the follower's rejection restarts probing.
+    else if (progress.match < this.#log.lastIndex()) this.#sendAppend(message.from, true);
     if (message.readRound > 0 && isVoter(this.#config, message.from)) this.#acknowledgeReads(message.from, message.readRound);
   }
 
