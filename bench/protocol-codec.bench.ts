@@ -10,6 +10,7 @@ import { interpretMessage } from '../src/protocol/interpreter.ts';
 import { Reader } from '../src/protocol/reader.ts';
 import type { InputOf, MessageSchema } from '../src/protocol/schema.ts';
 import { produceRequest } from '../src/protocol/schemas/00-produce.ts';
+import { produceResponse } from '../src/protocol/schemas/00-produce.ts';
 import { fetchResponse } from '../src/protocol/schemas/01-fetch.ts';
 import { metadataResponse } from '../src/protocol/schemas/03-metadata.ts';
 import { Writer, type RecordsRef } from '../src/protocol/writer.ts';
@@ -68,6 +69,15 @@ function compiledGrowable(schema: MessageSchema, version: number, value: unknown
   return writer.finish();
 }
 
+const scratch = new Writer(64 * 1024);
+
+/** Growable scratch writer reused across calls, then one exact copy out. */
+function compiledScratchCopy(schema: MessageSchema, version: number, value: unknown): Buffer {
+  scratch.offset = 0;
+  codecFor(schema, version).write(scratch, value);
+  return Buffer.from(scratch.finish());
+}
+
 function interpretedPresized(schema: MessageSchema, version: number, value: unknown): Buffer {
   const codec = interpretMessage(schema, version);
   const writer = new Writer(codec.size(value as Record<string, unknown>, FULL));
@@ -90,6 +100,9 @@ for (const version of [6, 12]) {
     .add(`${label}: encode, compiled, growable`, () => {
       sink += compiledGrowable(metadataResponse, version, value).length;
     })
+    .add(`${label}: encode, compiled, reused scratch + copy`, () => {
+      sink += compiledScratchCopy(metadataResponse, version, value).length;
+    })
     .add(`${label}: encode, interpreter, pre-sized`, () => {
       sink += interpretedPresized(metadataResponse, version, value).length;
     })
@@ -111,6 +124,27 @@ for (const version of [7, 9]) {
     })
     .add(`${label}: decode, interpreter`, () => {
       sink += interpreted.decode(new Reader(bytes)).acks as number;
+    });
+}
+
+{
+  const label = 'Produce response v9, 1 topic x 1 partition';
+  const value = {
+    responses: [{ name: 'topic', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 12345n, logAppendTimeMs: -1n, logStartOffset: 0n }] }],
+    throttleTimeMs: 0,
+  };
+  bench
+    .add(`${label}: encode, compiled, pre-sized`, () => {
+      sink += compiledPresized(produceResponse, 9, value).length;
+    })
+    .add(`${label}: encode, compiled, growable`, () => {
+      sink += compiledGrowable(produceResponse, 9, value).length;
+    })
+    .add(`${label}: encode, compiled, reused scratch + copy`, () => {
+      sink += compiledScratchCopy(produceResponse, 9, value).length;
+    })
+    .add(`${label}: encode, interpreter, pre-sized`, () => {
+      sink += interpretedPresized(produceResponse, 9, value).length;
     });
 }
 

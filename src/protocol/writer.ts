@@ -43,6 +43,13 @@ export function varintSize(value: number): number {
 
 const INT16_MAX = 0x7fff;
 
+function checkInteger(value: number, min: number, max: number, type: string): void {
+  // Written so that NaN, undefined and fractions fail too: a wrapped value would be silent corruption.
+  if (!(value >= min && value <= max && Math.floor(value) === value)) {
+    throw new ProtocolEncodeError(`${String(value)} is not a valid ${type}`);
+  }
+}
+
 export class Writer {
   buffer: Buffer;
   offset: number;
@@ -89,11 +96,17 @@ export class Writer {
   }
 
   int8(value: number): void {
+    checkInteger(value, -0x80, 0x7f, 'int8');
     this.ensure(1);
     this.buffer[this.offset++] = value & 0xff;
   }
 
   int16(value: number): void {
+    checkInteger(value, -0x8000, 0x7fff, 'int16');
+    this.writeInt16Unchecked(value);
+  }
+
+  private writeInt16Unchecked(value: number): void {
     this.ensure(2);
     const buffer = this.buffer;
     const offset = this.offset;
@@ -103,10 +116,16 @@ export class Writer {
   }
 
   uint16(value: number): void {
-    this.int16(value);
+    checkInteger(value, 0, 0xffff, 'uint16');
+    this.writeInt16Unchecked(value);
   }
 
   int32(value: number): void {
+    checkInteger(value, -0x80000000, 0x7fffffff, 'int32');
+    this.writeInt32Unchecked(value);
+  }
+
+  private writeInt32Unchecked(value: number): void {
     this.ensure(4);
     const buffer = this.buffer;
     const offset = this.offset;
@@ -118,10 +137,12 @@ export class Writer {
   }
 
   uint32(value: number): void {
-    this.int32(value);
+    checkInteger(value, 0, 0xffffffff, 'uint32');
+    this.writeInt32Unchecked(value);
   }
 
   int64(value: bigint): void {
+    if (typeof value !== 'bigint') throw new ProtocolEncodeError(`${String(value)} is not a bigint (int64)`);
     this.ensure(8);
     this.buffer.writeBigInt64BE(value, this.offset);
     this.offset += 8;
@@ -134,6 +155,7 @@ export class Writer {
   }
 
   uvarint(value: number): void {
+    checkInteger(value, 0, 0xffffffff, 'unsigned varint');
     this.ensure(5);
     const buffer = this.buffer;
     let rest = value >>> 0;
@@ -145,6 +167,7 @@ export class Writer {
   }
 
   varint(value: number): void {
+    checkInteger(value, -0x80000000, 0x7fffffff, 'varint');
     this.uvarint(((value << 1) ^ (value >> 31)) >>> 0);
   }
 

@@ -215,3 +215,18 @@ describe('writer', () => {
     assert.equal(bytes.readInt32BE(396), 99);
   });
 });
+
+describe('writer range checks', () => {
+  test('out-of-range, fractional and non-numeric integers are encode errors, not wrapped bytes', () => {
+    const writer = new Writer(16);
+    assert.throws(() => writer.int8(128), /not a valid int8/);
+    assert.throws(() => writer.int16(40000), /not a valid int16/);
+    assert.throws(() => writer.uint16(-1), /not a valid uint16/);
+    assert.throws(() => writer.int32(2 ** 31), /not a valid int32/);
+    assert.throws(() => writer.int32(1.5), /not a valid int32/);
+    assert.throws(() => writer.int32(Number.NaN), /not a valid int32/);
+    assert.throws(() => writer.uint32(2 ** 32), /not a valid uint32/);
+    assert.throws(() => writer.int64(1 as unknown as bigint), /not a bigint/);
+    assert.equal(writer.offset, 0, 'nothing was written');
+  });
+});
