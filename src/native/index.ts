@@ -211,6 +211,7 @@ export class GroupCommit {
   readonly #committer: Binding.GroupCommitter;
   readonly #waiters = new Map<number, Waiter>();
   #nextToken = 1;
+  #rounds = 0;
 
   constructor(options: { maxPending?: number; preferIoUring?: boolean } = {}) {
     this.#committer = new addon.GroupCommitter(options.maxPending ?? 65_536, options.preferIoUring ?? true, (round) =>
@@ -224,6 +225,11 @@ export class GroupCommit {
 
   get pending(): number {
     return this.#waiters.size;
+  }
+
+  /** fsync rounds completed so far (each shared by every job it took). */
+  get rounds(): number {
+    return this.#rounds;
   }
 
   sync(log: PartitionLog, upTo: number = log.logEndOffset): Promise<void> {
@@ -242,6 +248,7 @@ export class GroupCommit {
   }
 
   #complete(round: Binding.SyncDone[]): void {
+    this.#rounds++;
     const nowMs = Date.now();
     for (const done of round) {
       const waiter = this.#waiters.get(done.token);
