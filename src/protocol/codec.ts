@@ -44,8 +44,28 @@ export function versionRangeOf(schema: MessageSchema): { min: number; max: numbe
   return parseVersionRange(schema.validVersions);
 }
 
-/** Shared: in full mode nothing is written to externalBytes. */
-const FULL: SizeContext = { partsMode: false, externalBytes: 0 };
+/**
+ * Single-buffer encoding writes into one reused scratch Writer (growable) and copies the result
+ * out into an exactly-sized Buffer: measured faster than a size pass + pre-sized Buffer and than a
+ * fresh growable Buffer (bench/protocol-codec.bench.ts). Encoding is synchronous and never
+ * re-entered, so one scratch per thread is safe. A scratch grown past SCRATCH_KEEP_BYTES by a large
+ * response is dropped afterwards so it does not pin memory.
+ */
+const SCRATCH_INITIAL_BYTES = 64 * 1024;
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+let scratch = new Writer(SCRATCH_INITIAL_BYTES);
+
+function startScratch(): Writer {
+  scratch.offset = 0;
+  return scratch;
+}
+
+function copyOutScratch(): Buffer {
+  const bytes = Buffer.allocUnsafe(scratch.offset);
+  scratch.buffer.copy(bytes, 0, 0, scratch.offset);
+  if (scratch.buffer.length > SCRATCH_KEEP_BYTES) scratch = new Writer(SCRATCH_INITIAL_BYTES);
+  return bytes;
+}
 
 /** Decodes a message body; `reader` is left after the body. */
 export function decodeWith<S extends MessageSchema>(schema: S, version: number, reader: Reader): ValueOf<S> {
@@ -59,10 +79,9 @@ export function decodeMessage<S extends MessageSchema>(schema: S, version: numbe
 
 /** Encodes a message body alone (no header, no size prefix) into one exactly-sized Buffer. */
 export function encodeMessage<S extends MessageSchema>(schema: S, version: number, value: InputOf<S>): Buffer {
-  const codec = codecFor(schema, version);
-  const writer = new Writer(codec.size(value, FULL));
-  codec.write(writer, value);
-  return writer.finish();
+  const writer = startScratch();
+  codecFor(schema, version).write(writer, value);
+  return copyOutScratch();
 }
 
 // ---- headers ----
@@ -144,18 +163,17 @@ export function encodeRequest<S extends MessageSchema>(
 ): Buffer {
   const codec = codecFor(schema, version);
   const flexible = isFlexible(schema, version);
-  const clientIdSize = clientId === null ? 2 : 2 + Buffer.byteLength(clientId);
-  const headerSize = 8 + clientIdSize + (flexible ? 1 : 0);
-  const bodySize = codec.size(body, FULL);
-  const writer = new Writer(4 + headerSize + bodySize);
-  writer.int32(headerSize + bodySize);
+  const writer = startScratch();
+  writer.int32(0); // the size, set below
   writer.int16(schema.apiKey);
   writer.int16(version);
   writer.int32(correlationId);
   writer.nullableString(clientId);
   if (flexible) writer.uvarint(0);
   codec.write(writer, body);
-  return writer.finish();
+  const frame = copyOutScratch();
+  frame.writeInt32BE(frame.length - 4, 0);
+  return frame;
 }
 
 function responseHeaderSize(schema: MessageSchema, version: number): number {
@@ -180,17 +198,18 @@ export function encodeResponse<S extends MessageSchema>(
 ): Buffer {
   checkResponse(schema);
   const codec = codecFor(schema, version);
-  const headerSize = responseHeaderSize(schema, version);
-  const bodySize = codec.size(body, FULL);
-  const writer = new Writer(4 + headerSize + bodySize);
-  writer.int32(headerSize + bodySize);
-  writeResponseHeader(writer, headerSize, correlationId);
+  const writer = startScratch();
+  writer.int32(0); // the size, set below
+  writeResponseHeader(writer, responseHeaderSize(schema, version), correlationId);
   codec.write(writer, body);
-  return writer.finish();
+  const frame = copyOutScratch();
+  frame.writeInt32BE(frame.length - 4, 0);
+  return frame;
 }
 
 /**
- * Encodes a response frame as parts: Buffers for everything encoded, and each non-empty `records`
+ * Encodes a response frame as parts (pre-sized: the size pass splits records bytes from the rest,
+ * so the one header Buffer is allocated exactly and the size prefix is known first): Buffers for everything encoded, and each non-empty `records`
  * value (a Buffer or a RecordsRef, e.g. a file region) as its own part, uncopied. The size prefix
  * counts every part. The network layer writes the parts in order (sendfile for file regions).
  */

@@ -329,3 +329,23 @@ describe('mutated input', () => {
     }
   });
 });
+
+describe('encoding through the reused scratch buffer', () => {
+  test('each result is an independent, exactly-sized copy', () => {
+    const first = encodeMessage(metadataRequest, 1, { topics: [{ name: 'first' }] });
+    const firstHex = first.toString('hex');
+    const second = encodeMessage(metadataRequest, 1, { topics: [{ name: 'second-topic' }] });
+    assert.equal(first.toString('hex'), firstHex, 'a later encode must not overwrite an earlier result');
+    assert.equal(second.length, 4 + 2 + 'second-topic'.length);
+    assert.equal(first.buffer === second.buffer && first.byteOffset === second.byteOffset, false);
+  });
+
+  test('a failed encode leaves the next encode correct, and large responses still encode', () => {
+    assert.throws(() => encodeMessage(metadataRequest, 1, { topics: [{ name: 'x'.repeat(40000) }] }), ProtocolEncodeError);
+    const topics = Array.from({ length: 5000 }, (_, index) => ({ name: `topic-${index}-${'y'.repeat(300)}` }));
+    const large = encodeMessage(metadataRequest, 1, { topics });
+    assert.ok(large.length > 1024 * 1024);
+    assert.equal(decodeMessage(metadataRequest, 1, large).topics!.length, 5000);
+    assert.equal(encodeMessage(metadataRequest, 1, { topics: [] }).toString('hex'), '00000000');
+  });
+});
