@@ -36,8 +36,10 @@ export interface SimulationOptions {
   readonly chaosTicks: number;
   /** Ticks allowed after healing for a leader to be elected. */
   readonly electionBoundTicks: number;
-  /** Ticks allowed after healing for a fresh proposal to be applied by every member. */
+  /** Ticks allowed after healing for a fresh proposal to commit. */
   readonly commitBoundTicks: number;
+  /** Ticks allowed after healing for every member to apply that proposal (lagging members catch up). */
+  readonly catchUpBoundTicks: number;
   /** Receives a line per delivered message when replaying a seed to debug it. */
   readonly trace?: (line: string) => void;
 }
@@ -114,6 +116,7 @@ export function defaultSimulationOptions(seed: number): SimulationOptions {
     chaosTicks: 1500,
     electionBoundTicks: 20 * ELECTION_TICKS,
     commitBoundTicks: 40 * ELECTION_TICKS,
+    catchUpBoundTicks: 300 * ELECTION_TICKS,
   };
 }
 
@@ -136,14 +139,16 @@ class Simulation {
   // Fault state.
   readonly #blocked = new Set<string>();
   #partitionHealAt = -1;
-  readonly #lossRate: number;
-  readonly #duplicateRate: number;
-  readonly #reorderRate: number;
+  #lossRate: number;
+  #duplicateRate: number;
+  #reorderRate: number;
   readonly #crashRate: number;
   readonly #partitionRate: number;
   readonly #configChangeRate: number;
   readonly #transferRate: number;
   readonly #compactEvery: number;
+  readonly #appendEntriesMax: number;
+  readonly #inflightAppendsMax: number;
   #healing = false;
   readonly #keptDown = new Set<NodeId>();
 
@@ -179,6 +184,8 @@ class Simulation {
     this.#configChangeRate = random.pick([0, 0.004, 0.01]);
     this.#transferRate = random.pick([0, 0.002]);
     this.#compactEvery = random.pick([8, 25, 1000]);
+    this.#appendEntriesMax = random.pick([1, 3, 16]);
+    this.#inflightAppendsMax = random.pick([1, 4]);
     const founders: NodeId[] = [];
     for (let i = 1; i <= options.nodeCount; i++) founders.push(nodeId(i));
     this.#spareIds.push(nodeId(options.nodeCount + 1), nodeId(options.nodeCount + 2));
@@ -486,6 +493,9 @@ class Simulation {
    */
   #heal(): void {
     this.#healing = true;
+    this.#lossRate = 0;
+    this.#duplicateRate = 0;
+    this.#reorderRate = 0;
     this.#blocked.clear();
     this.#partitionHealAt = -1;
     const keepDown = this.#configChangeRate === 0 && this.#options.seed % 2 === 1 ? Math.floor((this.#options.nodeCount - 1) / 2) : 0;
@@ -530,9 +540,9 @@ class Simulation {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
       seed: this.#random.nextUint32(),
-      appendEntriesMax: 16,
+      appendEntriesMax: this.#appendEntriesMax,
       appendBytesMax: 1024,
-      inflightAppendsMax: 4,
+      inflightAppendsMax: this.#inflightAppendsMax,
       uncommittedEntriesMax: 64,
       snapshotChunkBytes: 64,
     };
@@ -627,20 +637,25 @@ class Simulation {
       leader = [...this.#nodes.values()].find((node) => node.raft?.role === 'leader');
       if (leader !== undefined) break;
     }
-    if (leader?.raft == null) this.#fail(`liveness: no leader within ${this.#options.electionBoundTicks} ticks of healing`);
+    if (leader?.raft == null) this.#fail(`liveness: no leader within ${this.#options.electionBoundTicks} ticks of healing\n${this.#describe()}`);
     const marker = encodePut({ client: -1, op: 0, key: 'marker', value: `heal@${this.#now}` });
-    let proposed: number | null = null;
-    while (this.#now - healedAt < this.#options.commitBoundTicks) {
+    let proposed: { index: number; term: number } | null = null;
+    let committed = false;
+    while (this.#now - healedAt < this.#options.catchUpBoundTicks) {
       const current = [...this.#nodes.values()].find((node) => node.raft?.role === 'leader');
       if (proposed === null && current?.raft != null) {
         const result = current.raft.propose(marker);
-        if (result.ok) proposed = result.index;
+        if (result.ok) proposed = { index: result.index, term: result.term };
       }
       this.#step();
-      if (proposed !== null && this.#allMembersApplied(proposed)) return;
-      if (proposed !== null && current?.raft != null && current.raft.role !== 'leader') proposed = null;
+      if (proposed !== null && this.#committedTerm.get(proposed.index) === proposed.term) committed = true;
+      if (!committed && this.#now - healedAt >= this.#options.commitBoundTicks) {
+        this.#fail(`liveness: no proposal committed within ${this.#options.commitBoundTicks} ticks of healing\n${this.#describe()}`);
+      }
+      if (committed && proposed !== null && this.#allMembersApplied(proposed.index)) return;
+      if (!committed && proposed !== null && current?.raft != null && current.raft.role !== 'leader') proposed = null;
     }
-    this.#fail(`liveness: a proposal made after healing was not applied by every member within ${this.#options.commitBoundTicks} ticks\n${this.#describe()}`);
+    this.#fail(`liveness: members did not all apply the post-heal proposal within ${this.#options.catchUpBoundTicks} ticks\n${this.#describe()}`);
   }
 
   #describe(): string {

@@ -438,7 +438,8 @@ export class RaftNode {
 
   #tickElection(): void {
     this.#electionElapsed++;
-    if (this.#electionElapsed >= this.#randomizedElectionTicks) {
+    // A non-voter keeps counting, so that its leader lease runs out and it grants votes again.
+    if (isVoter(this.#config, this.id) && this.#electionElapsed >= this.#randomizedElectionTicks) {
       this.#electionElapsed = 0;
       this.#campaign(false);
     }
