@@ -293,6 +293,8 @@ class Simulation {
       }
     }
     raft.advance();
+    // Record what is committed before compaction can make those entries unreadable.
+    this.#recordCommitted(node, raft);
     this.#maybeCompact(node, raft);
   }
 

@@ -5,6 +5,8 @@
 //                body := 1 hardState  term:u64 vote:u32 (0 = none) commit:u64
 //                      | 2 entries    count:u32 entry × count   (see codec.ts; the first entry's
 //                                     index drops every stored entry at or after it)
+//                      | 3 boundary   index:u64 term:u64  (first record of a WAL rewritten for the
+//                                     snapshot with this last index and term)
 //   snapshot   magic:u32 crc32:u32 length:u32 body, body := meta data  (written to snapshot.tmp,
 //              fsynced, renamed, directory fsynced)
 //   wal.tmp, snapshot.tmp  leftovers of an interrupted rewrite; ignored and removed on open
@@ -13,8 +15,9 @@
 // returning, so the caller sends the ready's messages (vote grants, append acknowledgements) only
 // after they are on disk. A torn or corrupt tail record (a crash mid-write) ends the log on open
 // and is cut off. Installing a snapshot or compacting rewrites the WAL (to wal.tmp, fsync, rename).
-// On open, entries after the snapshot are kept only if the WAL holds the snapshot's last entry with
-// the same term; otherwise they belong to a log the snapshot replaced.
+// On open, entries after the snapshot are kept only if the WAL was rewritten for that snapshot (its
+// boundary record matches) or holds the snapshot's last entry with the same term; otherwise they
+// belong to a log the snapshot replaced (a crash between the snapshot's rename and the WAL's).
 //
 // Concurrency contract: one FileStorage per directory, used from one event loop; calls are
 // synchronous (the Raft node waits for its fsync anyway, and messages arriving meanwhile are
@@ -31,6 +34,7 @@ import { logIndex, nodeId, term } from './types.ts';
 
 const RECORD_HARD_STATE = 1;
 const RECORD_ENTRIES = 2;
+const RECORD_BOUNDARY = 3;
 const SNAPSHOT_MAGIC = 0x52534e50; // "RSNP"
 /** Bound on one WAL record; a larger length field is treated as corruption. */
 const RECORD_BYTES_MAX = 64 * 1024 * 1024;
@@ -152,7 +156,11 @@ export class FileStorage {
     const temporary = join(this.#directory, 'wal.tmp');
     const fd = openSync(temporary, 'w');
     try {
-      const records: Uint8Array[] = [encodeHardState(hardState)];
+      const records: Uint8Array[] = [];
+      if (snapshot !== null) {
+        records.push(new ByteWriter(24).u8(RECORD_BOUNDARY).u64(snapshot.meta.index).u64(snapshot.meta.term).finish().slice());
+      }
+      records.push(encodeHardState(hardState));
       if (entries.length > 0) {
         const writer = new ByteWriter(4096);
         writer.u8(RECORD_ENTRIES).u32(entries.length);
@@ -236,6 +244,7 @@ function readSnapshotFile(path: string): Snapshot | null {
 
 function replayWal(path: string, snapshot: Snapshot | null): { hardState: HardState | null; entries: Entry[] } {
   let hardState: HardState | null = null;
+  let boundary: { index: number; term: number } | null = null;
   const all: Entry[] = [];
   if (!existsSync(path)) return { hardState, entries: [] };
   const bytes = readFileSync(path);
@@ -254,6 +263,8 @@ function replayWal(path: string, snapshot: Snapshot | null): { hardState: HardSt
         const hardTerm = term(reader.u64());
         const vote = reader.u32();
         hardState = { term: hardTerm, vote: vote === 0 ? null : (nodeId(vote) as NodeId), commit: logIndex(reader.u64()) };
+      } else if (type === RECORD_BOUNDARY) {
+        boundary = { index: reader.u64(), term: reader.u64() };
       } else if (type === RECORD_ENTRIES) {
         const count = reader.u32();
         const entries: Entry[] = [];
@@ -273,7 +284,9 @@ function replayWal(path: string, snapshot: Snapshot | null): { hardState: HardSt
   if (snapshot === null) return { hardState, entries: all };
   const { index, term: snapshotTerm } = snapshot.meta;
   const atSnapshot = all.find((entry) => entry.index === index);
-  const entries = atSnapshot !== undefined && atSnapshot.term === snapshotTerm ? all.filter((entry) => entry.index > index) : [];
+  const rewrittenForSnapshot = boundary !== null && boundary.index === index && boundary.term === snapshotTerm;
+  const holdsSnapshotEntry = atSnapshot !== undefined && atSnapshot.term === snapshotTerm;
+  const entries = rewrittenForSnapshot || holdsSnapshotEntry ? all.filter((entry) => entry.index > index) : [];
   return { hardState, entries };
 }
 
