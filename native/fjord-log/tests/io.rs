@@ -71,14 +71,12 @@ fn group_commit_shares_fsyncs_and_completes_in_batches() {
         let mut logs: Vec<PartitionLog> = (0..4).map(|i| filled_log(&dir.path().join(format!("p{i}")), 0, 10)).collect();
         let (tx, rx) = mpsc::channel();
         let mut committer = GroupCommitter::start(1024, prefer_io_uring, move |round| tx.send(round).unwrap());
-        let mut token = 0u64;
-        for round in 0..20 {
+        for round in 0..20i64 {
             for (p, log) in logs.iter_mut().enumerate() {
                 log.append(&mut batch(2, 100, NOW + round), 0, NOW, false).unwrap();
                 let job = log.sync_job(log.log_end_offset()).unwrap().expect("unflushed data");
-                committer.submit(SyncRequest { token: token * 10 + p as u64, job }).unwrap();
+                committer.submit(SyncRequest { token: round as u64 * 10 + p as u64, job }).unwrap();
             }
-            token += 1;
         }
         committer.stop();
         let rounds: Vec<_> = rx.iter().collect();

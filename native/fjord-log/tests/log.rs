@@ -48,7 +48,7 @@ fn log_append_time_stamps_max_timestamp_and_recomputes_crc() {
     assert_eq!(log.offset_for_timestamp(NOW).unwrap(), Some((0, NOW)));
 }
 
-fn expect_code(log: &mut PartitionLog, bytes: &mut Vec<u8>, allow_control: bool, code: i16) {
+fn expect_code(log: &mut PartitionLog, bytes: &mut [u8], allow_control: bool, code: i16) {
     let end = log.log_end_offset();
     let size = log.size_bytes();
     let err = log.append(bytes, 0, NOW, allow_control).unwrap_err();
