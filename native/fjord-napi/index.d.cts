@@ -75,6 +75,11 @@ export declare class ReadPlan {
   /** Reads the plan's bytes into a new Buffer. */
   copy(): Buffer
   /**
+   * Reads `length` bytes of the plan from byte `from` into a new Buffer: the copy path for
+   * the rest of a send that sendfile could not finish.
+   */
+  copyRange(from: number, length: number): Buffer
+  /**
    * sendfile(2) from the segment files to `fd` (a socket, usually non-blocking), from byte
    * `sent` of the plan on.
    */

@@ -100,6 +100,11 @@ export class ReadPlan {
     return call(() => this.#plan.copy());
   }
 
+  /** `length` bytes of the plan from byte `from`: finishes by copy a send sendfile began. */
+  copyRange(from: number, length: number): Buffer {
+    return call(() => this.#plan.copyRange(from, length));
+  }
+
   /** sendfile(2) to `fd` from byte `sent` of the plan; resume from the returned `sent`. */
   sendTo(fd: number, sent: number): SendResult {
     return call(() => this.#plan.sendTo(fd, sent));

@@ -58,6 +58,33 @@ impl ReadPlan {
         Ok(())
     }
 
+    /// Copies `out.len()` bytes of the plan starting at byte `from` of the plan (for finishing by
+    /// copy a send that sendfile started).
+    pub fn copy_range_into(&self, from: u64, out: &mut [u8]) -> Result<()> {
+        if from + out.len() as u64 > self.bytes {
+            return Err(LogError::InvalidArgument(format!("range {from}+{} outside a plan of {}", out.len(), self.bytes)));
+        }
+        let mut skip = from;
+        let mut at = 0usize;
+        for region in &self.regions {
+            if at == out.len() {
+                break;
+            }
+            if skip >= region.length {
+                skip -= region.length;
+                continue;
+            }
+            let take = ((region.length - skip) as usize).min(out.len() - at);
+            region
+                .file
+                .read_exact_at(&mut out[at..at + take], region.position + skip)
+                .map_err(|e| LogError::storage("read for fetch", e))?;
+            at += take;
+            skip = 0;
+        }
+        Ok(())
+    }
+
     pub fn to_vec(&self) -> Result<Vec<u8>> {
         let mut out = vec![0u8; self.bytes as usize];
         self.copy_into(&mut out)?;

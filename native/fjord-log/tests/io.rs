@@ -62,6 +62,12 @@ fn sendfile_to_a_nonblocking_socket_reports_would_block_and_resumes() {
     let got = reader.join().unwrap();
     assert!(blocked > 0, "a {}-byte plan should fill a socket buffer", plan.bytes);
     assert!(got == expected, "bytes received by sendfile equal the copy read");
+    for (from, length) in [(0u64, 10usize), (1000, 70_000), (plan.bytes - 5, 5), (12_345, 300_000)] {
+        let mut part = vec![0u8; length];
+        plan.copy_range_into(from, &mut part).unwrap();
+        assert!(part[..] == expected[from as usize..from as usize + length], "range {from}+{length}");
+    }
+    assert!(plan.copy_range_into(plan.bytes - 1, &mut [0u8; 2]).is_err());
 }
 
 #[test]

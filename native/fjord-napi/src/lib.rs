@@ -319,6 +319,15 @@ impl ReadPlan {
         Ok(self.plan.to_vec().map_err(to_js_error)?.into())
     }
 
+    /// Reads `length` bytes of the plan from byte `from` into a new Buffer: the copy path for
+    /// the rest of a send that sendfile could not finish.
+    #[napi]
+    pub fn copy_range(&self, from: i64, length: i64) -> Result<Buffer> {
+        let mut out = vec![0u8; length.max(0) as usize];
+        self.plan.copy_range_into(from.max(0) as u64, &mut out).map_err(to_js_error)?;
+        Ok(out.into())
+    }
+
     /// sendfile(2) from the segment files to `fd` (a socket, usually non-blocking), from byte
     /// `sent` of the plan on.
     #[napi]
