@@ -76,6 +76,8 @@ interface SimNode {
   kv: KvStateMachine;
   diskLatencyTicks: number;
   restartAt: number;
+  crashAt: number;
+  pausedUntil: number;
   /** Commit index up to which this incarnation's committed entries were recorded. */
   recordedCommit: number;
 }
@@ -146,6 +148,12 @@ class Simulation {
   readonly #partitionRate: number;
   readonly #configChangeRate: number;
   readonly #transferRate: number;
+  /** Chance that a newly elected leader crashes a few ticks later: short reigns leave entries on few nodes. */
+  readonly #leaderCrashRate: number;
+  /** Chance that a leader crashes a tick or three after it advances its commit index. */
+  readonly #commitCrashRate: number;
+  /** Chance per tick that a node is paused (as by SIGSTOP): no ticks, no messages, memory kept. */
+  readonly #pauseRate: number;
   readonly #compactEvery: number;
   readonly #appendEntriesMax: number;
   readonly #inflightAppendsMax: number;
@@ -183,6 +191,9 @@ class Simulation {
     this.#partitionRate = random.pick([0, 0.003, 0.01]);
     this.#configChangeRate = random.pick([0, 0.004, 0.01]);
     this.#transferRate = random.pick([0, 0.002]);
+    this.#leaderCrashRate = random.pick([0, 0, 0.2, 0.5]);
+    this.#commitCrashRate = random.pick([0, 0, 0.02, 0.1]);
+    this.#pauseRate = random.pick([0, 0.002, 0.006]);
     this.#compactEvery = random.pick([8, 25, 1000]);
     this.#appendEntriesMax = random.pick([1, 3, 16]);
     this.#inflightAppendsMax = random.pick([1, 4]);
@@ -218,7 +229,7 @@ class Simulation {
   #step(): void {
     this.#now++;
     this.#deliverMessages();
-    for (const node of this.#nodes.values()) node.raft?.tick();
+    for (const node of this.#nodes.values()) if (node.pausedUntil <= this.#now) node.raft?.tick();
     if (!this.#healing) this.#clientsAct();
     this.#processReadies();
     this.#completeReads();
@@ -228,9 +239,12 @@ class Simulation {
   }
 
   #deliverMessages(): void {
-    const due = this.#network.filter((message) => message.deliverAt <= this.#now);
+    // Messages for a paused node wait in the network until it resumes.
+    const deliverable = (message: InFlight): boolean =>
+      message.deliverAt <= this.#now && (this.#nodes.get(message.to)?.pausedUntil ?? 0) <= this.#now;
+    const due = this.#network.filter(deliverable);
     if (due.length === 0) return;
-    this.#network = this.#network.filter((message) => message.deliverAt > this.#now);
+    this.#network = this.#network.filter((message) => !deliverable(message));
     due.sort((a, b) => a.deliverAt - b.deliverAt || a.sequence - b.sequence);
     for (const inFlight of due) {
       const target = this.#nodes.get(inFlight.to);
@@ -257,7 +271,7 @@ class Simulation {
     for (let round = 0; round < 2; round++) {
       for (const node of this.#nodes.values()) {
         const raft = node.raft;
-        if (raft === null) continue;
+        if (raft === null || node.pausedUntil > this.#now) continue;
         if (node.pending !== null && node.pending.doneAt <= this.#now) {
           const { ready } = node.pending;
           node.pending = null;
@@ -393,11 +407,17 @@ class Simulation {
     const random = this.#random;
     const running = [...this.#nodes.values()].filter((node) => node.raft !== null);
     if (random.chance(this.#crashRate) && running.length > 0) this.#crash(random.pick(running));
+    for (const node of running) if (node.crashAt <= this.#now && node.raft !== null) this.#crash(node);
     if (this.#partitionHealAt >= 0 && this.#now >= this.#partitionHealAt) {
       this.#blocked.clear();
       this.#partitionHealAt = -1;
     }
     if (this.#partitionHealAt < 0 && random.chance(this.#partitionRate)) this.#partition();
+    if (random.chance(this.#pauseRate) && running.length > 0) {
+      const paused = random.pick(running);
+      paused.pausedUntil = this.#now + random.intBetween(5, 80);
+      this.#mix(0x5709, paused.id, paused.pausedUntil);
+    }
     if (random.chance(0.003) && running.length > 0) {
       random.pick(running).diskLatencyTicks = random.pick([0, 0, 1, 3, 8]);
     }
@@ -423,6 +443,7 @@ class Simulation {
     }
     node.raft = null;
     node.pending = null;
+    node.crashAt = Number.POSITIVE_INFINITY;
     node.restartAt = this.#now + this.#random.intBetween(5, 150);
     this.#mix(0xdead, node.id, this.#now);
   }
@@ -508,6 +529,7 @@ class Simulation {
     }
     for (const node of this.#nodes.values()) {
       node.diskLatencyTicks = 0;
+      node.pausedUntil = 0;
       if (down.includes(node.id)) {
         if (node.raft !== null) this.#crash(node);
         node.restartAt = Number.POSITIVE_INFINITY;
@@ -530,6 +552,8 @@ class Simulation {
       kv: new KvStateMachine(),
       diskLatencyTicks: 0,
       restartAt: 0,
+      crashAt: Number.POSITIVE_INFINITY,
+      pausedUntil: 0,
       recordedCommit: 0,
     };
     this.#nodes.set(id, node);
@@ -606,7 +630,12 @@ class Simulation {
       if (known === undefined) this.#committedTerm.set(index, entryTerm);
       else if (known !== entryTerm) this.#fail(`committed entry lost: index ${index} committed in term ${known}, node ${node.id} commits term ${entryTerm}`);
     }
-    if (commit > node.recordedCommit) node.recordedCommit = commit;
+    if (commit > node.recordedCommit) {
+      node.recordedCommit = commit;
+      if (!this.#healing && raft.role === 'leader' && node.crashAt === Number.POSITIVE_INFINITY && this.#random.chance(this.#commitCrashRate)) {
+        node.crashAt = this.#now + this.#random.intBetween(1, 4);
+      }
+    }
     if (commit > this.#committedMax) this.#committedMax = commit;
   }
 
@@ -620,6 +649,7 @@ class Simulation {
     this.#leaderOfTerm.set(leaderTerm, node.id);
     this.#elections++;
     this.#mix(0x1ead, node.id, leaderTerm);
+    if (!this.#healing && this.#random.chance(this.#leaderCrashRate)) node.crashAt = this.#now + this.#random.intBetween(1, 12);
     for (let index = raft.firstIndex; index <= this.#committedMax; index++) {
       const committed = this.#committedTerm.get(index);
       if (committed === undefined) continue;
