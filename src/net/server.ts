@@ -54,8 +54,8 @@ export class Server {
 
   constructor(options: ServerOptions, handler: FrameHandler) {
     if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65_535) throw new RangeError(`port must be 0..65535, got ${options.port}`);
-    if (!Number.isSafeInteger(options.maxRequestBytes) || options.maxRequestBytes < 0 || options.maxRequestBytes > 2_147_483_647) {
-      throw new RangeError(`maxRequestBytes (socket.request.max.bytes) must be 0..2147483647, got ${options.maxRequestBytes}`);
+    if (!Number.isSafeInteger(options.maxRequestBytes) || options.maxRequestBytes < 1 || options.maxRequestBytes > 2_147_483_647) {
+      throw new RangeError(`maxRequestBytes (socket.request.max.bytes) must be 1..2147483647, got ${options.maxRequestBytes}`);
     }
     requirePositiveInteger('maxConnections (max.connections)', options.maxConnections);
     requirePositiveInteger('maxConnectionsPerIp (max.connections.per.ip)', options.maxConnectionsPerIp);
