@@ -187,8 +187,8 @@ class Simulation {
     this.#lossRate = random.pick([0, 0.01, 0.05, 0.15]);
     this.#duplicateRate = random.pick([0, 0.02, 0.1]);
     this.#reorderRate = random.pick([0, 0.05, 0.2]);
-    this.#crashRate = random.pick([0, 0.002, 0.006]);
-    this.#partitionRate = random.pick([0, 0.003, 0.01]);
+    this.#crashRate = random.pick([0, 0.002, 0.006, 0.02]);
+    this.#partitionRate = random.pick([0, 0.003, 0.01, 0.03]);
     this.#configChangeRate = random.pick([0, 0.004, 0.01]);
     this.#transferRate = random.pick([0, 0.002]);
     this.#leaderCrashRate = random.pick([0, 0, 0.2, 0.5]);
@@ -480,7 +480,7 @@ class Simulation {
         if (other !== node) this.#blocked.add(outbound ? `${node}>${other}` : `${other}>${node}`);
       }
     }
-    this.#partitionHealAt = this.#now + random.intBetween(30, 300);
+    this.#partitionHealAt = this.#now + random.intBetween(10, random.pick([60, 300]));
     this.#mix(0xb10c, kind, this.#now);
   }
 
