@@ -310,7 +310,8 @@ export class Connection {
   }
 
   #onSocketError(error: NodeJS.ErrnoException): void {
-    const routine = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+    // A peer that resets or leaves while responses are being written is routine.
+    const routine = error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_WRITE_AFTER_END' || error.code === 'ERR_STREAM_DESTROYED';
     this.#log(routine ? 'info' : 'warn', `connection ${this.#describe()}: ${describeError(error)}`);
   }
 

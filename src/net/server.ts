@@ -25,6 +25,19 @@ export const KAFKA_NETWORK_DEFAULTS = {
   idleTimeoutMs: 600_000,
 } as const;
 
+/**
+ * fjord's own bounds (Kafka has no such settings: its broker reads one request per connection at
+ * a time). Clients pipeline: the Java client up to 5 requests, librdkafka many more.
+ */
+export const FJORD_NETWORK_DEFAULTS = {
+  /** Requests handled concurrently per connection before reading pauses. */
+  maxInFlightRequestsPerConnection: 64,
+  /** Response bytes queued per connection before reading pauses: 16 MiB. */
+  maxQueuedResponseBytesPerConnection: 16 * 1024 * 1024,
+} as const;
+
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** How long `close()` waits for in-flight requests before closing sockets anyway. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
 
@@ -68,8 +81,9 @@ export class Server {
     this.#listenerName = options.listenerName ?? DEFAULT_LISTENER_NAME;
     this.#limits = {
       maxRequestBytes: options.maxRequestBytes,
-      // Negative disables, as in Kafka; 0 would close every connection at once, so it is 1 ms.
-      idleTimeoutMs: options.idleTimeoutMs < 0 ? -1 : Math.max(1, options.idleTimeoutMs),
+      // Negative disables, as in Kafka; 0 would close every connection at once, so it is 1 ms;
+      // Node's timers hold at most 2^31-1 ms (about 24.8 days).
+      idleTimeoutMs: options.idleTimeoutMs < 0 ? -1 : Math.min(MAX_TIMER_MS, Math.max(1, options.idleTimeoutMs)),
       maxInFlightRequestsPerConnection: options.maxInFlightRequestsPerConnection,
       maxQueuedResponseBytesPerConnection: options.maxQueuedResponseBytesPerConnection,
       zeroCopy: options.zeroCopy ?? true,

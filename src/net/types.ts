@@ -20,7 +20,10 @@ export interface FileRegion {
   copyRange(from: number, length: number): Buffer;
 }
 
-/** A whole response frame INCLUDING its 4-byte size prefix, as parts written in order. */
+/**
+ * A whole response frame INCLUDING its 4-byte size prefix, as parts written in order. Buffers are
+ * queued on the socket without copying: do not change them after returning them.
+ */
 export type ResponseParts = ReadonlyArray<Buffer | FileRegion>;
 
 export interface FrameHandler {
@@ -32,6 +35,10 @@ export interface FrameHandler {
    *
    * `frame` may be a view into a larger socket chunk (no copy was made): keep a slice of it only
    * as long as needed, or copy what must outlive the request.
+   *
+   * Calls happen in arrival order, so state changed synchronously in `handle` (sequence numbers,
+   * appends) is changed in request order, as in Kafka, which handles one request per connection
+   * at a time. Work done after an `await` may interleave with later requests of the connection.
    */
   handle(frame: Buffer, connection: ConnectionInfo): ResponseParts | null | Promise<ResponseParts | null>;
   /** Called when a connection closes (to release per-connection state). */
