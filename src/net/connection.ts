@@ -208,19 +208,25 @@ export class Connection {
     this.#writeReadyResponses();
   }
 
-  /** Writes, in request order, every response whose predecessors are all written. */
+  /**
+   * Writes, in request order, every response whose predecessors are all written. The socket is
+   * corked meanwhile, so that the buffers of several responses leave in one writev.
+   */
   #writeReadyResponses(): void {
-    while (this.#slots.length > 0 && this.#slots[0]!.ready) {
-      const slot = this.#slots.shift()!;
-      this.#readyBytes -= slot.bytes;
-      if (slot.parts !== null) {
-        try {
-          this.#write(slot.parts);
-        } catch (error) {
-          this.destroy(`sending a response failed: ${describeError(error)}`, 'warn');
-        }
+    const socket = this.#socket;
+    socket.cork();
+    try {
+      while (this.#slots.length > 0 && this.#slots[0]!.ready) {
+        const slot = this.#slots.shift()!;
+        this.#readyBytes -= slot.bytes;
+        if (slot.parts !== null) this.#write(slot.parts);
+        if (this.#state === 'closed') return;
       }
-      if (this.#state === 'closed') return;
+    } catch (error) {
+      this.destroy(`sending a response failed: ${describeError(error)}`, 'warn');
+      return;
+    } finally {
+      while (socket.writableCorked > 0) socket.uncork();
     }
     this.#onProgress();
   }
@@ -236,23 +242,13 @@ export class Connection {
     const onFlushed = (error?: Error | null): void => {
       if (error == null) this.#onProgress();
     };
-    let index = 0;
-    while (index < parts.length && this.#state !== 'closed') {
-      const part = parts[index]!;
-      if (!Buffer.isBuffer(part)) {
+    for (const part of parts) {
+      if (this.#state === 'closed') return;
+      if (Buffer.isBuffer(part)) {
+        if (part.length > 0) socket.write(part, onFlushed);
+      } else {
         this.#writeRegion(part, onFlushed);
-        index++;
-        continue;
       }
-      // A run of buffers goes out in one writev.
-      let end = index + 1;
-      while (end < parts.length && Buffer.isBuffer(parts[end])) end++;
-      if (end - index > 1) socket.cork();
-      for (; index < end; index++) {
-        const buffer = parts[index] as Buffer;
-        if (buffer.length > 0) socket.write(buffer, onFlushed);
-      }
-      if (socket.writableCorked > 0) socket.uncork();
     }
   }
 
@@ -264,6 +260,10 @@ export class Connection {
   #writeRegion(region: FileRegion, onFlushed: (error?: Error | null) => void): void {
     const length = region.byteLength;
     if (length === 0) return;
+    if (this.#limits.zeroCopy) {
+      // Flush the corked buffers before it: they may leave at once, emptying the queue.
+      while (this.#socket.writableCorked > 0) this.#socket.uncork();
+    }
     let sent = 0;
     const fd = this.#limits.zeroCopy && this.#socket.writableLength === 0 ? this.#socketFd() : -1;
     if (fd >= 0) {
