@@ -135,6 +135,8 @@ export class Connection {
   #cutFrames(): void {
     if (this.#parsing) return; // a handler that answered synchronously; the loop below goes on
     this.#parsing = true;
+    // Responses of synchronous handlers to frames of one read leave together when uncorked.
+    this.#socket.cork();
     try {
       while (this.#state === 'open' && !this.#isFull()) {
         const next = this.#assembler.next();
@@ -147,6 +149,7 @@ export class Connection {
       }
     } finally {
       this.#parsing = false;
+      this.#socket.uncork();
     }
     this.#updateReading();
   }
@@ -226,7 +229,7 @@ export class Connection {
       this.destroy(`sending a response failed: ${describeError(error)}`, 'warn');
       return;
     } finally {
-      while (socket.writableCorked > 0) socket.uncork();
+      socket.uncork();
     }
     this.#onProgress();
   }
@@ -261,7 +264,8 @@ export class Connection {
     const length = region.byteLength;
     if (length === 0) return;
     if (this.#limits.zeroCopy) {
-      // Flush the corked buffers before it: they may leave at once, emptying the queue.
+      // Flush all corked buffers before it (the callers' uncorks then do nothing): they may
+      // leave at once, emptying the queue.
       while (this.#socket.writableCorked > 0) this.#socket.uncork();
     }
     let sent = 0;
