@@ -61,6 +61,11 @@ describe('Raft controllers under kill -9 and SIGSTOP', () => {
         await sleep(50);
       }
     }
+    const leader = await processes.waitForLeader();
+    const readIndex = await processes.read(leader);
+    assert.ok(readIndex !== null && readIndex >= highest, `read-index on leader ${leader} gave ${readIndex}, below acknowledged ${highest}`);
+    const follower = processes.ids.find((id) => id !== leader) ?? 0;
+    assert.equal(await processes.read(follower), null, 'a follower refuses a linearizable read');
     const logs = await Promise.all(processes.ids.map((id) => processes.entries(id)));
     for (const [position, log] of logs.entries()) {
       const id = processes.ids[position];

@@ -208,6 +208,14 @@ export class ProcessCluster {
     return { ok: false, leader: body.leader ?? null };
   }
 
+  /** A linearizable read barrier on `id`: the applied index it guarantees, or null if not leader. */
+  async read(id: number): Promise<number | null> {
+    const member = this.#member(id);
+    const response = await fetch(`http://127.0.0.1:${member.clientPort}/read`, { signal: AbortSignal.timeout(5000) });
+    const body = (await response.json()) as { index?: number };
+    return response.status === 200 && typeof body.index === 'number' ? body.index : null;
+  }
+
   async entries(id: number): Promise<AppliedEntry[]> {
     const member = this.#member(id);
     const response = await fetch(`http://127.0.0.1:${member.clientPort}/entries`, { signal: AbortSignal.timeout(5000) });
