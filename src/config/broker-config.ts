@@ -25,7 +25,7 @@ export const FJORD_START_DEFAULTS: ReadonlyMap<string, string> = new Map([
   ['node.id', '1'],
   ['process.roles', 'broker,controller'],
   ['listeners', 'PLAINTEXT://127.0.0.1:9092'],
-  ['log.dirs', './fjord-data'],
+  ['log.dir', './fjord-data'],
 ]);
 
 /** Security protocols fjord's listeners can speak today. */
@@ -393,7 +393,7 @@ export function brokerCombinationProblems(layers: BrokerConfigLayers, workingDir
   if (!roles.includes('broker')) add('process.roles', 'fjord runs as a broker: process.roles must include broker');
   if (new Set(roles).size !== roles.length) add('process.roles', `Duplicate role names found in process.roles: ${roles.join(',')}`);
   const logDirs = deriveLogDirs(layers, workingDirectory);
-  if (logDirs.length === 0) add('log.dirs', 'at least one log directory is required');
+  if (logDirs.length === 0) add('log.dirs', 'At least one log directory must be defined via log.dirs or log.dir.');
   if (logDirs.length > 1) add('log.dirs', `fjord supports one log directory, but ${logDirs.length} are given`);
   const replicationFactor = numberValue('default.replication.factor', layers);
   if (replicationFactor !== 1) add('default.replication.factor', 'a single fjord node can only host replication factor 1');

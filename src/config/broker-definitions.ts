@@ -127,8 +127,9 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
 
   // Log directories and log defaults (ServerLogConfigs).
   broker('log.dirs', 'STRING', null, 'read-only',
-    'Comma-separated directories where partition data is stored; takes precedence over log.dir. fjord defaults to ./fjord-data and supports one directory.', USED),
-  broker('log.dir', 'STRING', '/tmp/kafka-logs', 'read-only', 'Data directory used when log.dirs is unset.', USED),
+    'Comma-separated directories where partition data is stored; takes precedence over log.dir. fjord supports one directory.', USED),
+  broker('log.dir', 'STRING', '/tmp/kafka-logs', 'read-only',
+    'Data directory used when log.dirs is unset; fjord defaults it to ./fjord-data under the working directory.', USED),
   broker('log.segment.bytes', 'INT', '1073741824', 'cluster-wide', 'Default segment.bytes of topics.',
     { validator: atLeast(1048576), ...USED_DYNAMIC }),
   broker('log.roll.ms', 'LONG', null, 'cluster-wide', 'Default segment.ms of topics; when unset log.roll.hours applies.', USED_DYNAMIC),
