@@ -89,6 +89,10 @@ export class ReadPlan {
   get bytes(): number {
     return this.#plan.bytes;
   }
+  /** The same as `bytes`: makes a plan a `FileRegion` for the network layer. */
+  get byteLength(): number {
+    return this.#plan.bytes;
+  }
   get nextOffset(): number {
     return this.#plan.nextOffset;
   }
