@@ -69,3 +69,4 @@ export {
   type DescribeBrokerConfigsOptions,
   type DescribeBrokerConfigsResult,
 } from './broker-dynamic-config.ts';
+export { generateClusterId, isValidClusterId } from './cluster-id.ts';
