@@ -89,3 +89,16 @@ export function splitBatches(buffer: Buffer): StoredBatch[] {
   }
   return out;
 }
+
+/**
+ * An idempotent producer's batch: `count` records (10-byte values, timestamps from `timestamp`)
+ * carrying `producerId`, `epoch` and `baseSequence`, as a producer with enable.idempotence sends.
+ */
+export function idempotentBatch(producerId: bigint, epoch: number, baseSequence: number, count: number, timestamp = Date.now()): Buffer {
+  const batch = simpleBatch(count, 10, timestamp);
+  batch.writeBigInt64BE(producerId, 43);
+  batch.writeInt16BE(epoch, 51);
+  batch.writeInt32BE(baseSequence, 53);
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
+}
