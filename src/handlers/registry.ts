@@ -1,0 +1,24 @@
+/**
+ * Every API this broker serves, one handler per file named by key. ApiVersions is derived from
+ * this list, so what is advertised is exactly what is implemented.
+ */
+import { produceHandler } from './00-produce.ts';
+import { fetchHandler } from './01-fetch.ts';
+import { listOffsetsHandler } from './02-list-offsets.ts';
+import { metadataHandler } from './03-metadata.ts';
+import { apiVersionsHandler } from './18-api-versions.ts';
+import type { Handler } from './types.ts';
+
+export const HANDLERS: readonly Handler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler];
+
+export const HANDLERS_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((handler) => [handler.request.apiKey, handler]));
+
+let advertised: { apiKey: number; minVersion: number; maxVersion: number }[] | undefined;
+
+/** The ApiVersions list: every handler's advertised range, by key. */
+export function advertisedApiKeys(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  advertised ??= [...HANDLERS]
+    .sort((a, b) => a.request.apiKey - b.request.apiKey)
+    .map((handler) => ({ apiKey: handler.request.apiKey, minVersion: handler.advertised.min, maxVersion: handler.advertised.max }));
+  return advertised;
+}
