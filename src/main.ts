@@ -97,15 +97,20 @@ async function start(args: StartArguments): Promise<number> {
   log('info', `fjord ${version()} started: ${where} (cluster ${broker.metadata.clusterId}, node ${broker.metadata.nodeId})`);
   return new Promise<number>((resolve) => {
     let signals = 0;
+    let stopped = false;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
+      if (stopped) return;
       if (signals > 1) {
         log('warn', `${signal} again: exiting without finishing the shutdown`);
         process.exit(EXIT_FAILURE);
       }
       log('info', `${signal} received`);
       broker.stop().then(
-        () => resolve(EXIT_OK),
+        () => {
+          stopped = true;
+          resolve(EXIT_OK);
+        },
         (error: unknown) => {
           log('error', `shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
           resolve(EXIT_FAILURE);
