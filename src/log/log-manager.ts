@@ -13,9 +13,10 @@
  *   then removes it, so a crash mid-delete is recognisable. `__cluster_metadata-0` is never touched.
  * - High watermark = log end offset (one replica); last stable offset = high watermark until
  *   transactions exist. Offsets are bigint across this API and numbers at the native boundary.
- * - Produce durability follows the topic's flush policy: when `flush.messages` (or `flush.ms`)
- *   is due after an append, its promise resolves only once group commit fdatasync'ed it;
- *   otherwise right after the write (Kafka's default). acks=-1 waits for nothing more than acks=1:
+ * - Produce durability follows the topic's flush policy: when an append brings the unflushed
+ *   messages to `flush.messages`, its promise resolves only once group commit fdatasync'ed it;
+ *   `flush.ms` is enforced by the flush timer (`flushDue`); otherwise an append resolves right
+ *   after the write (Kafka's default, both unset). acks=-1 waits for nothing more than acks=1:
  *   the only in-sync replica is this one, so "all in-sync replicas have it" holds once it is
  *   written here. A kill -9 of the process loses no acknowledged write in either case (the
  *   page cache keeps it); a machine crash may lose what was not fsynced, as in Kafka.
@@ -28,14 +29,13 @@
  * Concurrency: event loop only. Errors Kafka has codes for are returned as codes.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { TopicRecord } from '../metadata/metadata-store.ts';
-import { GroupCommit, NativeLogError, PartitionLog, type LogSettings, type ReadPlan } from '../native/index.ts';
+import { crc32c, GroupCommit, NativeLogError, PartitionLog, type LogSettings, type ReadPlan } from '../native/index.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { crc32c } from '../native/index.ts';
 import { RECORD_BATCH_CRC_START, RecordBatchField, splitBatches } from '../protocol/record-batch.ts';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, producerBatchesOf, type ProducerBatch } from './producer-state.ts';
 
@@ -111,6 +111,7 @@ const CLUSTER_METADATA_DIR = '__cluster_metadata-0';
 /** Bytes read per step when rebuilding producer state from the log tail (one batch if larger). */
 const PRODUCER_REBUILD_READ_BYTES = 1024 * 1024;
 const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
+const MAX_WAIT_MS = 0x7fff_ffff;
 
 interface Partition {
   readonly topicName: string;
@@ -225,9 +226,10 @@ export class LogManager {
     const found = new Map<string, { logDir: string; dir: string }>();
     for (const logDir of this.#logDirs) {
       mkdirSync(logDir, { recursive: true });
-      for (const name of readdirSync(logDir)) {
+      for (const entry of readdirSync(logDir, { withFileTypes: true })) {
+        const name = entry.name;
         const dir = join(logDir, name);
-        if (name === CLUSTER_METADATA_DIR || !statSync(dir).isDirectory()) continue;
+        if (name === CLUSTER_METADATA_DIR || !entry.isDirectory()) continue;
         if (name.endsWith('-delete')) {
           this.#log('info', `removing ${dir}, left by an interrupted topic deletion`);
           rmSync(dir, { recursive: true, force: true });
@@ -486,7 +488,9 @@ export class LogManager {
       this.#writeProducerSnapshot(found);
     }
     this.#wake(key(topicName, partition));
-    if (log.flushDue(nowMs)) {
+    // Kafka flushes in the append path only for flush.messages; flush.ms is the flush timer's.
+    const flushMessages = this.#settings.get(topicName)?.flushMessages;
+    if (flushMessages !== undefined && log.logEndOffset - log.recoveryPoint >= flushMessages) {
       try {
         await this.#track(this.#groupCommit.sync(log, result.lastOffset + 1));
       } catch (error) {
@@ -550,10 +554,12 @@ export class LogManager {
    */
   waitForAppend(partitions: ReadonlyArray<{ topicName: string; partition: number }>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.#closed || partitions.length === 0 || !(timeoutMs > 0) || signal?.aborted === true) return Promise.resolve();
+    // setTimeout fires at once beyond 2^31 - 1 ms; max_wait_ms is an int32 anyway.
+    const delayMs = Math.min(timeoutMs, MAX_WAIT_MS);
     return new Promise<void>((resolve) => {
       const keys = [...new Set(partitions.map(({ topicName, partition }) => key(topicName, partition)))];
       const onAbort = (): void => watcher.finish();
-      const timer = setTimeout(onAbort, timeoutMs);
+      const timer = setTimeout(onAbort, delayMs);
       const watcher: Watcher = {
         keys,
         finish: () => {

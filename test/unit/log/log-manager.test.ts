@@ -24,7 +24,7 @@ afterEach(async () => {
   for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-export function topicRecord(name: string, partitionCount: number, internal = false): TopicRecord {
+function topicRecord(name: string, partitionCount: number, internal = false): TopicRecord {
   return { name, topicId: randomUuid(), partitionCount, configs: {}, internal };
 }
 
@@ -240,6 +240,7 @@ describe('LogManager: offsets', () => {
     assert.deepEqual(manager.deleteRecords('t', 0, 2n), { errorCode: 0, lowWatermark: 2n });
     assert.equal(manager.read('t', 0, { fetchOffset: 1n, maxBytes: 1000, minOneBatch: true, isolationLevel: 0 }).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     assert.equal(manager.read('t', 0, { fetchOffset: 2n, maxBytes: 1000, minOneBatch: true, isolationLevel: 0 }).logStartOffset, 2n);
+    assert.deepEqual(manager.deleteRecords('t', 0, 1n), { errorCode: 0, lowWatermark: 2n }, 'the log start offset never moves back');
     assert.deepEqual(manager.deleteRecords('t', 0, -1n), { errorCode: 0, lowWatermark: 6n });
     assert.equal(manager.listOffset('t', 0, -2n).offset, 6n);
   });
