@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestOptions } from 'node:test';
-import { commandSucceeds, describeResult, repositoryRoot, requireClient, runProgram } from './harness.ts';
+import type { TestContext, TestOptions } from 'node:test';
+import { commandSucceeds, describeResult, repositoryRoot, requireClient, runProgram, type ProcessResult } from './harness.ts';
 
 const installHint = 'run .ci/install-clients';
 
@@ -127,4 +127,22 @@ export function kcatHeaders(record: KcatRecord): Array<[string, string]> {
     return pairs;
   }
   return Object.entries(headers);
+}
+
+/**
+ * Reports each "PASS <step>" / "FAIL <step>: <message>" line a client program printed as a subtest,
+ * then requires the program to have exited 0 after printing "ALL PASSED".
+ */
+export async function reportProgramSteps(t: TestContext, result: ProcessResult): Promise<void> {
+  for (const line of result.stdout.split('\n')) {
+    const passed = /^PASS (.*)$/.exec(line);
+    const failed = /^FAIL ([^:]*): (.*)$/.exec(line);
+    if (passed?.[1] !== undefined) await t.test(passed[1], () => {});
+    if (failed?.[1] !== undefined) {
+      const message = failed[2] ?? '';
+      await t.test(failed[1], () => assert.fail(message));
+    }
+  }
+  assert.equal(result.code, 0, `the program failed: ${describeResult(result)}`);
+  assert.match(result.stdout, /^ALL PASSED$/m, describeResult(result));
 }
