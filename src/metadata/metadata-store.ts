@@ -131,7 +131,14 @@ export class MetadataStore {
     if (!Number.isInteger(options.nodeId) || options.nodeId < 0) throw new RangeError(`invalid node id ${options.nodeId}`);
     await mkdir(dir, { recursive: true });
     const { file, records } = await MetadataLogFile.open(dir, METADATA_LOG_FILE_NAME);
-    const decoded = records.map((payload) => decodeMetadataRecord(payload));
+    let decoded: MetadataRecord[];
+    try {
+      // A record that passes its CRC but does not decode is no torn write: refuse to start.
+      decoded = records.map((payload) => decodeMetadataRecord(payload));
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
     const clusterRecord = decoded.find((record) => record.kind === 'clusterCreated');
     let clusterId: string;
     if (clusterRecord === undefined) {

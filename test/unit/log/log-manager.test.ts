@@ -106,6 +106,19 @@ describe('LogManager: produce and fetch', () => {
     assert.equal(manager.partitionState('lazy', 0)!.recoveryPoint, 0n, 'the default policy acknowledges before any fsync');
   });
 
+  it('answers a durable append whose topic is deleted before its fsync completes with UNKNOWN_TOPIC_OR_PARTITION, and close waits for one in flight', async () => {
+    const dir = await temporaryDirectory();
+    const doomed = topicRecord('doomed', 1);
+    const kept = topicRecord('kept', 1);
+    const manager = await openManager([dir], [doomed, kept], { flushMessages: 1 });
+    const pending = manager.append('doomed', 0, simpleBatch(2, 10, 1000), client);
+    manager.deleteTopic(doomed);
+    assert.equal((await pending).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const inFlight = manager.append('kept', 0, simpleBatch(2, 10, 1000), client);
+    await manager.close();
+    assert.equal((await inFlight).errorCode, 0, 'close let the in-flight group commit finish');
+  });
+
   it('enforces flush.ms from the periodic flush check', async () => {
     const dir = await temporaryDirectory();
     let nowMs = 1_000_000;
