@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { LogManager, type LogManagerOptions } from '../../../src/log/log-manager
 import { incrementSequence } from '../../../src/log/producer-state.ts';
 import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
-import type { LogSettings } from '../../../src/native/index.ts';
+import { crc32c, type LogSettings } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
 import { idempotentBatch, simpleBatch } from '../../helpers/record-batches.ts';
 
@@ -134,6 +134,41 @@ describe('idempotent producer state', () => {
     assert.equal(third.producerCount('t', 0), 1, 'rebuilt from the log');
     assert.deepEqual(await produce(third, idempotentBatch(4n, 1, 24, 3)), { errorCode: 0, baseOffset: 24n });
     assert.deepEqual(await produce(third, idempotentBatch(4n, 1, 30, 3)), { errorCode: 0, baseOffset: 30n });
+  });
+
+  it('discards a damaged snapshot and one past the log end (as a machine crash can leave), rebuilding from the log', async () => {
+    const dir = await temporaryDirectory();
+    const topic = topicRecord('t');
+    const first = await openManager(dir, topic);
+    for (let sequence = 0; sequence < 15; sequence += 3) await produce(first, idempotentBatch(6n, 0, sequence, 3));
+    await first.close();
+    managers.splice(managers.indexOf(first), 1);
+    const partitionDir = join(dir, 't-0');
+    const valid = readFileSync(join(partitionDir, '00000000000000000015.snapshot'));
+    // A snapshot claiming offset 99 past the log end, and a damaged one at the log end.
+    const future = Buffer.from(valid);
+    future.writeBigInt64BE(99n, 10);
+    future.writeUInt32BE(crc32c(future.subarray(10)), 6);
+    writeFileSync(join(partitionDir, '00000000000000000099.snapshot'), future);
+    const damaged = Buffer.from(valid);
+    damaged[damaged.length - 1]! ^= 0xff;
+    writeFileSync(join(partitionDir, '00000000000000000015.snapshot'), damaged);
+    const reopened = await openManager(dir, topic);
+    const left = readdirSync(partitionDir).filter((name) => name.endsWith('.snapshot'));
+    assert.deepEqual(left, [], 'both bad snapshots were deleted');
+    assert.deepEqual(await produce(reopened, idempotentBatch(6n, 0, 12, 3)), { errorCode: 0, baseOffset: 12n }, 'rebuilt from the log');
+    assert.equal((await produce(reopened, idempotentBatch(6n, 0, 16, 1))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  });
+
+  it('skips sequence checks for appends that do not come from a client, but still records them', async () => {
+    const dir = await temporaryDirectory();
+    const manager = await openManager(dir, topicRecord('t'));
+    const internal = { requiredAcks: -1, isFromClient: false };
+    assert.equal((await manager.append('t', 0, idempotentBatch(3n, 0, 0, 1), internal)).errorCode, 0);
+    assert.equal((await manager.append('t', 0, idempotentBatch(3n, 0, 10, 1), internal)).errorCode, 0, 'a gap is not checked');
+    assert.equal((await manager.append('t', 0, idempotentBatch(3n, 0, 10, 1), internal)).baseOffset, 2n, 'nor is a duplicate looked up');
+    assert.equal((await produce(manager, idempotentBatch(3n, 0, 12, 1))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'clients are checked against it');
+    assert.equal((await produce(manager, idempotentBatch(3n, 0, 11, 1))).errorCode, 0);
   });
 
   it('writes a snapshot when a segment rolls and rebuilds from it plus the tail after it', async () => {
