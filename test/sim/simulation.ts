@@ -164,6 +164,8 @@ class Simulation {
   readonly #leaderOfTerm = new Map<number, NodeId>();
   readonly #entryIdentity = new Map<string, { data: string; prevTerm: number }>();
   readonly #committedTerm = new Map<number, number>();
+  /** The lowest term of any node that saw each index committed: the entry was committed by then. */
+  readonly #committedByTerm = new Map<number, number>();
   #committedMax = 0;
   readonly #appliedIdentity = new Map<number, string>();
   readonly #checkedLeaders = new Set<string>();
@@ -627,6 +629,8 @@ class Simulation {
       const entryTerm = raft.termAt(index);
       if (entryTerm === undefined) this.#fail(`node ${node.id} commit ${commit} but no entry at ${index}`);
       const known = this.#committedTerm.get(index);
+      const seenBy = this.#committedByTerm.get(index);
+      if (seenBy === undefined || raft.term < seenBy) this.#committedByTerm.set(index, raft.term);
       if (known === undefined) this.#committedTerm.set(index, entryTerm);
       else if (known !== entryTerm) this.#fail(`committed entry lost: index ${index} committed in term ${known}, node ${node.id} commits term ${entryTerm}`);
     }
@@ -650,9 +654,12 @@ class Simulation {
     this.#elections++;
     this.#mix(0x1ead, node.id, leaderTerm);
     if (!this.#healing && this.#random.chance(this.#leaderCrashRate)) node.crashAt = this.#now + this.#random.intBetween(1, 12);
+    // Leader completeness (§5.4): an entry committed in term T is in the log of every leader of a
+    // term after T. A leader of an older term may still be elected late (its votes were delayed).
     for (let index = raft.firstIndex; index <= this.#committedMax; index++) {
       const committed = this.#committedTerm.get(index);
-      if (committed === undefined) continue;
+      const committedBy = this.#committedByTerm.get(index);
+      if (committed === undefined || committedBy === undefined || committedBy >= leaderTerm) continue;
       if (raft.termAt(index) !== committed) {
         this.#fail(`leader completeness: leader ${node.id} of term ${leaderTerm} lacks committed entry ${index} (term ${committed}), has ${raft.termAt(index)}`);
       }
@@ -671,13 +678,13 @@ class Simulation {
     }
     if (leader?.raft == null) this.#fail(`liveness: no leader within ${this.#options.electionBoundTicks} ticks of healing\n${this.#describe()}`);
     const marker = encodePut({ client: -1, op: 0, key: 'marker', value: `heal@${this.#now}` });
-    let proposed: { index: number; term: number } | null = null;
+    let proposed: { index: number; term: number; proposer: SimNode } | null = null;
     let committed = false;
     while (this.#now - healedAt < this.#options.catchUpBoundTicks) {
       const current = [...this.#nodes.values()].find((node) => node.raft?.role === 'leader');
       if (proposed === null && current?.raft != null) {
         const result = current.raft.propose(marker);
-        if (result.ok) proposed = { index: result.index, term: result.term };
+        if (result.ok) proposed = { index: result.index, term: result.term, proposer: current };
       }
       this.#step();
       if (proposed !== null && this.#committedTerm.get(proposed.index) === proposed.term) committed = true;
@@ -685,7 +692,11 @@ class Simulation {
         this.#fail(`liveness: no proposal committed within ${this.#options.commitBoundTicks} ticks of healing\n${this.#describe()}`);
       }
       if (committed && proposed !== null && this.#allMembersApplied(proposed.index)) return;
-      if (!committed && proposed !== null && current?.raft != null && current.raft.role !== 'leader') proposed = null;
+      // The proposer lost leadership before committing: its entry may never commit, so propose again.
+      const proposerRaft = proposed?.proposer.raft;
+      if (!committed && proposed !== null && (proposerRaft == null || proposerRaft.role !== 'leader' || proposerRaft.term !== proposed.term)) {
+        proposed = null;
+      }
     }
     this.#fail(`liveness: members did not all apply the post-heal proposal within ${this.#options.catchUpBoundTicks} ticks\n${this.#describe()}`);
   }
