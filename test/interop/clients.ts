@@ -146,3 +146,28 @@ export async function reportProgramSteps(t: TestContext, result: ProcessResult):
   assert.equal(result.code, 0, `the program failed: ${describeResult(result)}`);
   assert.match(result.stdout, /^ALL PASSED$/m, describeResult(result));
 }
+
+/** A record as a test expects to read it back, with its exact create time. */
+export type ExpectedRecord = {
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: Array<[string, string]>;
+  timestamp: number;
+};
+
+/** Checks records read with kcat one by one: offset, key, value, headers in order, create time. */
+export function assertKcatRecords(actual: readonly KcatRecord[], expected: readonly ExpectedRecord[]): void {
+  assert.equal(actual.length, expected.length, `record count; read offsets ${actual.map((record) => record.offset).join(',')}`);
+  expected.forEach((want, index) => {
+    const got = actual[index];
+    assert.ok(got !== undefined);
+    const where = `record at offset ${want.offset}`;
+    assert.equal(got.offset, want.offset, `${where}: offset`);
+    assert.equal(got.key, want.key, `${where}: key`);
+    assert.equal(got.payload, want.value, `${where}: value`);
+    assert.deepEqual(kcatHeaders(got), want.headers, `${where}: headers`);
+    assert.equal(got.tstype, 'create', `${where}: timestamp type`);
+    assert.equal(got.ts, want.timestamp, `${where}: timestamp`);
+  });
+}
