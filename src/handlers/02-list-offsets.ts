@@ -14,7 +14,17 @@ export const listOffsetsHandler = defineHandler({
   advertised: { min: 1, max: 10 },
   handle(request, context) {
     const { metadata, logs } = context.broker;
+    // Kafka (ListOffsetsRequest.duplicatePartitions) refuses every occurrence of a partition
+    // listed more than once, the first one included.
     const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const topic of request.topics) {
+      for (const partition of topic.partitions) {
+        const key = `${topic.name}\u0000${partition.partitionIndex}`;
+        if (seen.has(key)) duplicates.add(key);
+        seen.add(key);
+      }
+    }
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
@@ -22,13 +32,13 @@ export const listOffsetsHandler = defineHandler({
         partitions: topic.partitions.map((partition) => {
           const key = `${topic.name}\u0000${partition.partitionIndex}`;
           const failed = (errorCode: number) => ({ partitionIndex: partition.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
-          // Kafka rejects a partition listed twice in one request.
-          if (seen.has(key)) return failed(ErrorCode.INVALID_REQUEST);
-          seen.add(key);
+          if (duplicates.has(key)) return failed(ErrorCode.INVALID_REQUEST);
           if (metadata.topic(topic.name) === undefined || !logs.hasPartition(topic.name, partition.partitionIndex)) {
             return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }
+          // The client's view of the leader epoch (-1: none) against this node's, always 0.
           if (partition.currentLeaderEpoch > 0) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);
+          if (partition.currentLeaderEpoch < -1) return failed(ErrorCode.FENCED_LEADER_EPOCH);
           // read_committed's latest is the last stable offset, equal to the high watermark until
           // transactions exist.
           const found = logs.listOffset(topic.name, partition.partitionIndex, partition.timestamp);
