@@ -3,7 +3,9 @@
  * controller (this node, which is where admin clients send CreateTopics and friends).
  *
  * - All topics when `topics` is null (v1+) or empty in v0; none when empty in v1+.
- * - Topics can be named by id from v10 (UNKNOWN_TOPIC_ID when unknown).
+ * - Topics can be named by id from v12 (UNKNOWN_TOPIC_ID when unknown); in v10-11, whose
+ *   requests carry an id field but whose responses cannot carry a null name, a null name or a
+ *   non-zero id gets INVALID_REQUEST for every topic, as Kafka answers.
  * - A missing topic is created when the broker's `auto.create.topics.enable` is on and the
  *   request allows it (`allowAutoTopicCreation`, v4+; always before v4), with `num.partitions`
  *   and the broker's defaults. On a single node the topic is usable at once, so it is returned
@@ -77,6 +79,20 @@ export const metadataHandler = defineHandler({
     const autoCreate = version < 4 ? true : request.allowAutoTopicCreation;
     const wantsAll = request.topics === null || (version === 0 && request.topics.length === 0);
 
+    if (!wantsAll && version < 12 && (request.topics ?? []).some((wanted) => wanted.name === null || wanted.topicId !== ZERO_UUID)) {
+      // Kafka's KafkaApis throws InvalidRequestException here, answered by
+      // MetadataRequest.getErrorResponse: every topic INVALID_REQUEST, a null name as "" (the
+      // v10-11 response cannot carry a null name).
+      return {
+        throttleTimeMs: 0,
+        brokers: [],
+        clusterId: null,
+        controllerId: -1,
+        topics: (request.topics ?? []).map((wanted) => ({ errorCode: ErrorCode.INVALID_REQUEST, name: wanted.name ?? '', topicId: wanted.topicId, isInternal: false, partitions: [] })),
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        errorCode: ErrorCode.NONE,
+      };
+    }
     const replies: TopicReply[] = [];
     if (wantsAll) {
       for (const topic of allTopics(metadata)) replies.push(describeTopic(topic, nodeId, includeOperations));
