@@ -97,7 +97,12 @@ export const metadataHandler = defineHandler({
     if (wantsAll) {
       for (const topic of allTopics(metadata)) replies.push(describeTopic(topic, nodeId, includeOperations));
     } else {
+      // Kafka answers each requested topic once, however often it is named (it takes a set).
+      const asked = new Set<string>();
       for (const wanted of request.topics ?? []) {
+        const key = wanted.name === null ? `id:${wanted.topicId}` : `name:${wanted.name}`;
+        if (asked.has(key)) continue;
+        asked.add(key);
         let resolved: TopicReply | TopicRecord;
         if (wanted.name === null || (version >= 10 && wanted.topicId !== ZERO_UUID && wanted.name === null)) {
           const topic = metadata.topicById(wanted.topicId);

@@ -61,6 +61,12 @@ describe('Metadata', () => {
     assert.equal(fixture.broker.metadata.topic('nope'), undefined);
   });
 
+  test('a topic named twice is answered once', async () => {
+    const client = await fixture.connect();
+    const reply = await client.send(metadataRequest, 9, { topics: [{ name: 'beta' }, { name: 'alpha' }, { name: 'beta' }], allowAutoTopicCreation: false });
+    assert.deepEqual(reply.topics.map((t) => t.name), ['beta', 'alpha']);
+  });
+
   test('by topic id (v10+), unknown ids are UNKNOWN_TOPIC_ID', async () => {
     const client = await fixture.connect();
     const alphaId = fixture.broker.metadata.topic('alpha')!.topicId;
