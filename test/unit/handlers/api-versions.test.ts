@@ -30,7 +30,7 @@ describe('ApiVersions', () => {
   before(async () => {
     fixture = await startBroker();
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   for (const version of [0, 1, 2, 3, 4]) {
     test(`v${version} lists every served API with Kafka 4.1's range`, async () => {

@@ -15,7 +15,7 @@ describe('DescribeCluster', () => {
     fixture = await startBroker({ 'broker.rack': 'rack-a' });
     client = await fixture.connect();
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   for (const version of [0, 1, 2]) {
     test(`v${version} describes this node as the only broker and the controller`, async () => {
@@ -70,7 +70,7 @@ describe('DescribeTopicPartitions', () => {
       timeoutMs: 5000,
     });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('no names lists every topic sorted by name, with ids and partitions led by this node', async () => {
     const reply = await describeTopics([]);

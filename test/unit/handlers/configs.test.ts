@@ -71,7 +71,7 @@ describe('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs', () => {
       timeoutMs: 5000,
     });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('DescribeConfigs on a topic lists every topic config; overrides have source TOPIC_CONFIG and synonyms', async () => {
     const all = await describeOne(TOPIC, 'conf', { version: 1 });

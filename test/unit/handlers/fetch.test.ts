@@ -63,7 +63,7 @@ describe('Fetch', () => {
     }
     await produce('data', 1, simpleBatch(5, 200, Date.now()));
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('reads back exactly the batches produced, with the high watermark and log start offset', async () => {
     const reply = await client.send(fetchRequest, 11, fetchBody([{ topic: 'data', partition: 0, fetchOffset: 0n }]));

@@ -10,7 +10,7 @@ describe('InitProducerId', () => {
   before(async () => {
     fixture = await startBroker();
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('every version gives an idempotent producer a new id with epoch 0', async () => {
     const client = await fixture.connect();

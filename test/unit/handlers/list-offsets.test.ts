@@ -36,7 +36,7 @@ describe('ListOffsets', () => {
       assert.equal(reply.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
     }
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('earliest is the log start offset and latest the high watermark, in v1 and v7', async () => {
     for (const version of [1, 7]) {

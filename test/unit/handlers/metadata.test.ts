@@ -20,7 +20,7 @@ describe('Metadata', () => {
     });
     assert.deepEqual(created.topics.map((t) => t.errorCode), [0, 0]);
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('null topics lists every topic with partitions led by this node, and names this node controller', async () => {
     const client = await fixture.connect();
@@ -111,7 +111,7 @@ describe('Metadata with auto.create.topics.enable=false', () => {
   before(async () => {
     fixture = await startBroker({ 'auto.create.topics.enable': 'false' });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('a missing topic is not created even when the request allows it', async () => {
     const client = await fixture.connect();

@@ -34,7 +34,7 @@ describe('Produce', () => {
     });
     assert.ok(created.topics.every((t) => t.errorCode === ErrorCode.NONE));
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('acks=1 and acks=-1 answer with consecutive base offsets and the log start offset', async () => {
     const first = await client.send(produceRequest, 9, produceBody('events', 0, simpleBatch(3, 10, Date.now()), 1));

@@ -39,7 +39,7 @@ describe('DeleteRecords and OffsetForLeaderEpoch', () => {
       await produce('trim', partition, 5);
     }
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('deleting up to an offset moves the low watermark there; reads below it are OFFSET_OUT_OF_RANGE', async () => {
     const result = await deleteRecords('trim', 0, 5n);

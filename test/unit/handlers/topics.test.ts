@@ -21,7 +21,7 @@ describe('CreateTopics', () => {
     fixture = await startBroker({ 'num.partitions': '4' });
     client = await fixture.connect();
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('v7 creates the topic and answers with its id, partitions, replication factor and configs with sources', async () => {
     const reply = await client.send(createTopicsRequest, 7, { topics: [topic('orders', 3, [{ name: 'retention.ms', value: '3600000' }])], timeoutMs: 5000 });
@@ -129,7 +129,7 @@ describe('DeleteTopics', () => {
     client = await fixture.connect();
     await client.send(createTopicsRequest, 7, { topics: ['d1', 'd2', 'd3', 'd4', 'd5'].map((name) => topic(name, 2)), timeoutMs: 5000 });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('v1 deletes by name: metadata and logs are gone; unknown names are UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const reply = await client.send(deleteTopicsRequest, 1, { topicNames: ['d1', 'missing'], timeoutMs: 5000 });
@@ -187,7 +187,7 @@ describe('DeleteTopics with delete.topic.enable=false', () => {
   before(async () => {
     fixture = await startBroker({ 'delete.topic.enable': 'false' });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('v1-2 answer INVALID_REQUEST and v3+ TOPIC_DELETION_DISABLED, and nothing is deleted', async () => {
     const client = await fixture.connect();
@@ -208,7 +208,7 @@ describe('CreatePartitions', () => {
     client = await fixture.connect();
     await client.send(createTopicsRequest, 7, { topics: [topic('grow'), topic('fixed', 2)], timeoutMs: 5000 });
   });
-  after(() => fixture.stop());
+  after(() => fixture?.stop());
 
   test('v1 adds partitions that are usable at once', async () => {
     const reply = await client.send(createPartitionsRequest, 1, { topics: [{ name: 'grow', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
