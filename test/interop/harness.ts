@@ -21,8 +21,8 @@ import { after, test, type TestOptions } from 'node:test';
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** How long a broker may take from spawn to its `started` line. */
-const startTimeoutMs = 60_000;
+/** How long a broker may take from spawn to its `started` line, unless the caller says otherwise. */
+const defaultStartTimeoutMs = 60_000;
 /** How long a graceful shutdown may take before the harness calls it hung and kills the process. */
 const stopTimeoutMs = 30_000;
 /** Bound on the output kept per process (the newest bytes are kept). */
@@ -52,6 +52,8 @@ export type StartBrokerOptions = {
   dataDir?: string;
   /** Replaces the broker command prefix (for testing the harness itself). */
   command?: readonly string[];
+  /** How long the broker may take to print `started` (60 s by default). */
+  startTimeoutMs?: number;
 };
 
 /** Keeps the newest `outputMaxBytes` of a process's output. */
@@ -129,6 +131,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const argumentList = [...prefix.slice(1), 'start'];
   for (const [key, value] of Object.entries(settings)) argumentList.push('--override', `${key}=${value}`);
   const output = new OutputBuffer();
+  const startTimeoutMs = options.startTimeoutMs ?? defaultStartTimeoutMs;
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
