@@ -132,4 +132,13 @@ describe('Produce', () => {
     assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     assert.equal(await latestOffset(client, 'idem'), 5n);
   });
+
+  test('a bumped epoch starts again at sequence 0 and fences the older epoch', async () => {
+    const { producerId } = await client.send(initProducerIdRequest, 4, { transactionalId: null, transactionTimeoutMs: 60000 });
+    const send = async (epoch: number, sequence: number) =>
+      (await client.send(produceRequest, 9, produceBody('idem', 0, idempotentBatch(producerId, epoch, sequence, 1)))).responses[0]!.partitionResponses[0]!.errorCode;
+    assert.equal(await send(0, 0), ErrorCode.NONE);
+    assert.equal(await send(1, 0), ErrorCode.NONE);
+    assert.equal(await send(0, 1), ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
 });
