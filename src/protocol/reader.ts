@@ -5,6 +5,8 @@
 // ProtocolDecodeError. An array of N elements needs at least N bytes (every element type we decode
 // takes one byte or more). Decoders preallocate only arrays of up to 1024 elements and grow larger
 // ones as elements actually decode, so memory follows the bytes present, not the lengths claimed.
+// A reader can also be given a budget of array elements over the whole frame (see the
+// constructor): the network side uses it to bound what one request may cost once decoded.
 //
 // int64 policy: int64 fields decode to `bigint` (exact over the whole range; Kafka's sentinels such
 // as Long.MAX_VALUE survive). See README.md for the reasoning and the cost measured.
@@ -21,11 +23,19 @@ export class Reader {
   readonly buffer: Buffer;
   offset: number;
   readonly end: number;
+  /**
+   * Array elements this reader may still decode, over all the arrays it reads. Each element
+   * becomes at least one object (tens of bytes) from as little as one byte of frame, so the bytes
+   * check alone lets a frame within socket.request.max.bytes cost gigabytes; a server passes a
+   * budget per request (unlimited by default).
+   */
+  private arrayElementsLeft: number;
 
-  constructor(buffer: Buffer, offset = 0, end = buffer.length) {
+  constructor(buffer: Buffer, offset = 0, end = buffer.length, maxArrayElements = Number.POSITIVE_INFINITY) {
     this.buffer = buffer;
     this.offset = offset;
     this.end = end;
+    this.arrayElementsLeft = maxArrayElements;
   }
 
   remaining(): number {
@@ -255,6 +265,7 @@ export class Reader {
     const length = this.int32();
     if (length === -1) return -1;
     if (length < 0 || length > this.end - this.offset) throw this.lengthError('array', length);
+    this.takeArrayElements(length);
     return length;
   }
 
@@ -264,7 +275,15 @@ export class Reader {
     if (lengthPlusOne === 0) return -1;
     const length = lengthPlusOne - 1;
     if (length > this.end - this.offset) throw this.lengthError('compact array', length);
+    this.takeArrayElements(length);
     return length;
+  }
+
+  private takeArrayElements(length: number): void {
+    if (length > this.arrayElementsLeft) {
+      throw new ProtocolDecodeError('invalid-length', `array of ${length} elements at ${this.offset} is over the budget of array elements left for this frame (${this.arrayElementsLeft})`);
+    }
+    this.arrayElementsLeft -= length;
   }
 
   /** Number of fields in a tagged-field section; each takes at least two bytes. */
