@@ -11,6 +11,8 @@
  * Fetch sessions (KIP-227) are not kept: every response has session id 0, which tells clients
  * to keep sending full fetch requests; an incremental request (session id != 0) gets
  * FETCH_SESSION_ID_NOT_FOUND. v13+ names topics by id (UNKNOWN_TOPIC_ID when unknown).
+ * A partition's currentLeaderEpoch (v9+) other than -1 or 0 (the only epoch) answers
+ * UNKNOWN_LEADER_EPOCH when ahead and FENCED_LEADER_EPOCH when behind, as Kafka does.
  *
  * Records go out as file regions of the segment files (sendfile when the socket is idle, else a
  * copy), never decoded.
@@ -35,6 +37,17 @@ interface Wanted {
   readonly fetchOffset: bigint;
   readonly partitionMaxBytes: number;
   readonly unknownError: number;
+  /** The client's view of the leader epoch (v9+; -1: none). */
+  readonly currentLeaderEpoch: number;
+}
+
+/** The only leader epoch a single node has. */
+const LEADER_EPOCH = 0;
+
+/** Kafka's Partition.checkCurrentLeaderEpoch: a client ahead of this broker, or behind it. */
+function leaderEpochError(currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch === -1 || currentLeaderEpoch === LEADER_EPOCH) return ErrorCode.NONE;
+  return currentLeaderEpoch > LEADER_EPOCH ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
 }
 
 function recordsRef(plan: ReadPlan): RecordsRef {
@@ -71,6 +84,7 @@ export const fetchHandler = defineHandler({
             fetchOffset: p.fetchOffset,
             partitionMaxBytes: p.partitionMaxBytes,
             unknownError: record === undefined && version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            currentLeaderEpoch: p.currentLeaderEpoch,
           }),
         ),
       };
@@ -89,6 +103,11 @@ export const fetchHandler = defineHandler({
           if (wanted.topicName === null || !logs.hasPartition(wanted.topicName, wanted.partition)) {
             errors = true;
             return { ...base, errorCode: wanted.unknownError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: null };
+          }
+          const epochError = leaderEpochError(wanted.currentLeaderEpoch);
+          if (epochError !== ErrorCode.NONE) {
+            errors = true;
+            return { ...base, errorCode: epochError, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: null };
           }
           const outcome = logs.read(wanted.topicName, wanted.partition, {
             fetchOffset: wanted.fetchOffset,
