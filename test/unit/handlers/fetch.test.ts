@@ -128,6 +128,16 @@ describe('Fetch', () => {
     assert.equal(reply.responses[1]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
   });
 
+  test('a current leader epoch ahead of the broker is UNKNOWN_LEADER_EPOCH, behind it FENCED_LEADER_EPOCH', async () => {
+    const withEpoch = (currentLeaderEpoch: number) => ({
+      ...fetchBody([]),
+      topics: [{ topic: 'data', partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 }] }],
+    });
+    const codes = [];
+    for (const epoch of [1, -2, 0, -1]) codes.push((await client.send(fetchRequest, 11, withEpoch(epoch))).responses[0]!.partitions[0]!.errorCode);
+    assert.deepEqual(codes, [ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.NONE, ErrorCode.NONE]);
+  });
+
   test('an incremental fetch session is FETCH_SESSION_ID_NOT_FOUND; full fetches get session id 0', async () => {
     const reply = await client.send(fetchRequest, 11, fetchBody([{ topic: 'data', partition: 0, fetchOffset: 0n }], { sessionId: 42 }));
     assert.equal(reply.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
