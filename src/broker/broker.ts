@@ -4,12 +4,15 @@
  * modules together.
  *
  * Start-up order: metadata (cluster id, topics, dynamic configs) → logs (recovery of every
- * partition) → listeners. Shutdown is the reverse: stop accepting and finish in-flight requests,
- * then close the logs cleanly (so the next start scans nothing), then the metadata store.
+ * partition) → group coordinator (loads `__consumer_offsets`) → listeners. Shutdown is the
+ * reverse: stop accepting and finish in-flight requests, stop the group coordinator (timers,
+ * state snapshot), then close the logs cleanly (so the next start scans nothing), then the
+ * metadata store.
  */
 import { join } from 'node:path';
 
 import type { BrokerConfig, Listener } from '../config/index.ts';
+import { GroupService } from '../coordinator/group/group-service.ts';
 import { RequestDispatcher } from '../handlers/dispatcher.ts';
 import { LogManager } from '../log/log-manager.ts';
 import { MetadataStore } from '../metadata/metadata-store.ts';
@@ -36,15 +39,17 @@ export class Broker {
   readonly metadata: MetadataStore;
   readonly logs: LogManager;
   readonly topics: TopicAdmin;
+  readonly groups: GroupService;
   readonly listeners: readonly RunningListener[];
   readonly #servers: readonly Server[];
   readonly #log: Logger;
   #stopping: Promise<void> | null = null;
 
-  private constructor(parts: { metadata: MetadataStore; logs: LogManager; topics: TopicAdmin; servers: Server[]; listeners: RunningListener[]; log: Logger }) {
+  private constructor(parts: { metadata: MetadataStore; logs: LogManager; topics: TopicAdmin; groups: GroupService; servers: Server[]; listeners: RunningListener[]; log: Logger }) {
     this.metadata = parts.metadata;
     this.logs = parts.logs;
     this.topics = parts.topics;
+    this.groups = parts.groups;
     this.#servers = parts.servers;
     this.listeners = parts.listeners;
     this.#log = parts.log;
@@ -80,6 +85,14 @@ export class Broker {
     }
 
     const openLogs = logs;
+    let groups: GroupService;
+    try {
+      groups = GroupService.start({ config, logs: openLogs, topics, metadata, snapshotDir: logDir, log });
+    } catch (error) {
+      await openLogs.close();
+      await metadata.close();
+      throw error;
+    }
     const services: BrokerServices = {
       get config() {
         return topics.config;
@@ -87,6 +100,7 @@ export class Broker {
       metadata,
       logs: openLogs,
       topics,
+      groups,
       endpointFor: (listenerName: string): Endpoint => advertisedEndpoint(topics.config, listenerName),
       now: () => Date.now(),
     };
@@ -118,11 +132,12 @@ export class Broker {
       }
     } catch (error) {
       for (const server of servers) await server.close(0);
+      groups.stop();
       await openLogs.close();
       await metadata.close();
       throw error;
     }
-    return new Broker({ metadata, logs: openLogs, topics, servers, listeners: running, log });
+    return new Broker({ metadata, logs: openLogs, topics, groups, servers, listeners: running, log });
   }
 
   /** Graceful shutdown; safe to call more than once. */
@@ -130,6 +145,7 @@ export class Broker {
     this.#stopping ??= (async () => {
       this.#log('info', 'shutting down: no new connections, finishing in-flight requests');
       await Promise.all(this.#servers.map((server) => server.close(timeoutMs)));
+      this.groups.stop();
       await this.logs.close();
       await this.metadata.close();
       this.#log('info', 'shut down cleanly');

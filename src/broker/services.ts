@@ -3,6 +3,7 @@
  * start-up. Handlers depend on this interface, not on how the broker wires itself.
  */
 import type { BrokerConfig } from '../config/index.ts';
+import type { GroupService } from '../coordinator/group/group-service.ts';
 import type { LogManager } from '../log/log-manager.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import type { TopicAdmin } from './topic-admin.ts';
@@ -17,6 +18,8 @@ export interface BrokerServices {
   readonly metadata: MetadataStore;
   readonly logs: LogManager;
   readonly topics: TopicAdmin;
+  /** The group coordinator and `__consumer_offsets`. */
+  readonly groups: GroupService;
   /** This node's advertised endpoint for a listener (the one a request arrived on). */
   endpointFor(listenerName: string): Endpoint;
   now(): number;

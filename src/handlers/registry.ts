@@ -18,6 +18,17 @@ import { createPartitionsHandler } from './37-create-partitions.ts';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
 import { describeClusterHandler } from './60-describe-cluster.ts';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.ts';
+import { offsetCommitHandler } from './08-offset-commit.ts';
+import { offsetFetchHandler } from './09-offset-fetch.ts';
+import { findCoordinatorHandler } from './10-find-coordinator.ts';
+import { joinGroupHandler } from './11-join-group.ts';
+import { heartbeatHandler } from './12-heartbeat.ts';
+import { leaveGroupHandler } from './13-leave-group.ts';
+import { syncGroupHandler } from './14-sync-group.ts';
+import { describeGroupsHandler } from './15-describe-groups.ts';
+import { listGroupsHandler } from './16-list-groups.ts';
+import { deleteGroupsHandler } from './42-delete-groups.ts';
+import { offsetDeleteHandler } from './47-offset-delete.ts';
 import type { Handler } from './types.ts';
 
 export const HANDLERS: readonly Handler[] = [
@@ -37,6 +48,17 @@ export const HANDLERS: readonly Handler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
 ];
 
 export const HANDLERS_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((handler) => [handler.request.apiKey, handler]));
