@@ -61,6 +61,14 @@ describe('ApiVersions', () => {
     assert.equal(fine.errorCode, ErrorCode.NONE);
   });
 
+  test('a version outside the advertised range closes the connection (Fetch v3, CreateTopics v1)', async () => {
+    for (const [apiKey, apiVersion] of [[1, 3], [19, 1]] as const) {
+      const client = await fixture.connect();
+      const frame = KafkaTestClient.rawFrame(apiKey, apiVersion, 1, 'old-client', Buffer.alloc(16), 1);
+      await assert.rejects(client.sendFrame(frame), /closed/);
+    }
+  });
+
   test('an API key nobody serves closes the connection', async () => {
     const client = await fixture.connect();
     const frame = KafkaTestClient.rawFrame(10, 0, 1, 'c', Buffer.from([0, 1, 0x61]), 1);
