@@ -137,8 +137,8 @@ export function sleep(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** VmRSS and VmHWM of one process in bytes, or undefined when it is gone. */
-function readMemory(pid: number): { rssBytes: number; highWaterBytes: number } | undefined {
+/** VmRSS, RssAnon and VmHWM of one process in bytes, or undefined when it is gone. */
+function readMemory(pid: number): { rssBytes: number; anonymousBytes: number; highWaterBytes: number } | undefined {
   let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -146,9 +146,10 @@ function readMemory(pid: number): { rssBytes: number; highWaterBytes: number } |
     return undefined;
   }
   const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  const anonymous = /^RssAnon:\s+(\d+) kB$/m.exec(status);
   const highWater = /^VmHWM:\s+(\d+) kB$/m.exec(status);
   if (rss?.[1] === undefined || highWater?.[1] === undefined) return undefined;
-  return { rssBytes: Number(rss[1]) * 1024, highWaterBytes: Number(highWater[1]) * 1024 };
+  return { rssBytes: Number(rss[1]) * 1024, anonymousBytes: Number(anonymous?.[1] ?? 0) * 1024, highWaterBytes: Number(highWater[1]) * 1024 };
 }
 
 /** The process and its descendants, through /proc/<pid>/task/<tid>/children. */
@@ -178,7 +179,8 @@ function processTree(rootPid: number): number[] {
  * Samples a broker's resident memory (the sum of VmRSS over the process and its descendants) every
  * `intervalMs`, keeping the peak over the whole run and the peak within the current window (one
  * workload). The kernel's own high-water mark (VmHWM) of the root process is read at each sample
- * too, so a spike between samples is not missed.
+ * too, so a spike between samples is not missed. The anonymous part (RssAnon: heap, stacks, not
+ * file pages such as memory-mapped log segments) is kept beside it.
  */
 export class MemorySampler {
   readonly #pid: number;
@@ -187,6 +189,7 @@ export class MemorySampler {
   #windowPeakRssBytes = 0;
   #highWaterBytes = 0;
   #lastRssBytes = 0;
+  #peakAnonymousBytes = 0;
 
   constructor(pid: number, intervalMs: number) {
     this.#pid = pid;
@@ -197,14 +200,17 @@ export class MemorySampler {
 
   sample(): void {
     let total = 0;
+    let anonymous = 0;
     for (const pid of processTree(this.#pid)) {
       const memory = readMemory(pid);
       if (memory === undefined) continue;
       total += memory.rssBytes;
+      anonymous += memory.anonymousBytes;
       if (pid === this.#pid) this.#highWaterBytes = Math.max(this.#highWaterBytes, memory.highWaterBytes);
     }
     if (total === 0) return;
     this.#lastRssBytes = total;
+    this.#peakAnonymousBytes = Math.max(this.#peakAnonymousBytes, anonymous);
     this.#peakRssBytes = Math.max(this.#peakRssBytes, total);
     this.#windowPeakRssBytes = Math.max(this.#windowPeakRssBytes, total);
   }
@@ -224,6 +230,11 @@ export class MemorySampler {
   /** The larger of the peak sampled RSS and the root process's VmHWM. */
   get peakBytes(): number {
     return Math.max(this.#peakRssBytes, this.#highWaterBytes);
+  }
+
+  /** The peak sampled anonymous RSS (RssAnon) of the process tree. */
+  get peakAnonymousBytes(): number {
+    return this.#peakAnonymousBytes;
   }
 
   stop(): void {

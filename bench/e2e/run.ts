@@ -229,12 +229,13 @@ async function main(): Promise<void> {
   const fjordOutputTail = fjord.outputTail();
   for (const sampler of samplers.values()) sampler.stop();
   const peakRssBytes = { kafka: samplers.get('kafka')?.peakBytes ?? 0, fjord: samplers.get('fjord')?.peakBytes ?? 0 };
+  const peakAnonymousRssBytes = { kafka: samplers.get('kafka')?.peakAnonymousBytes ?? 0, fjord: samplers.get('fjord')?.peakAnonymousBytes ?? 0 };
   log('stopping both brokers');
   await Promise.all(running.map((broker) => broker.stop()));
   const loadAtEnd = loadAverage();
   log(`load average at end: ${loadAtEnd}`);
 
-  printTable(results, peakRssBytes, probes);
+  printTable(results, peakRssBytes, peakAnonymousRssBytes, probes);
   const report = {
     benchmark: 'e2e',
     date: startedAt.toISOString(),
@@ -271,6 +272,8 @@ async function main(): Promise<void> {
       idleRssBytes,
       peakRssBytes,
       fjordOverKafka: ratio(peakRssBytes.fjord, peakRssBytes.kafka),
+      peakAnonymousRssBytes,
+      anonymousFjordOverKafka: ratio(peakAnonymousRssBytes.fjord, peakAnonymousRssBytes.kafka),
     },
     brokersRunningAtEnd: brokerStillRunning,
     fjordOutputTail: brokerStillRunning.fjord ? undefined : fjordOutputTail,
@@ -333,15 +336,13 @@ type Row = { metric: string; fjord: number | undefined; kafka: number | undefine
 function printTable(
   results: ReadonlyArray<{ workload: Workload; records: number; kafka: BrokerResult; fjord: BrokerResult }>,
   peakRssBytes: Record<BrokerName, number>,
+  peakAnonymousRssBytes: Record<BrokerName, number>,
   probes: Record<BrokerName, ConsumerPerformanceProbe>,
 ): void {
   const footnotes: string[] = [];
   const cell = (value: number | undefined, failure: string | undefined): string => {
     if (value !== undefined) return String(value);
-    if (failure === undefined) return '-';
-    let index = footnotes.indexOf(failure);
-    if (index < 0) index = footnotes.push(failure) - 1;
-    return `FAILED[${index + 1}]`;
+    return failure === undefined ? '-' : `FAILED[${cellIndex(footnotes, failure)}]`;
   };
   const lines: string[] = [];
   const widths = [26, 14, 14, 12];
@@ -400,6 +401,9 @@ function printTable(
   const fjordPeak = Math.round(peakRssBytes.fjord / mebibyte);
   const kafkaPeak = Math.round(peakRssBytes.kafka / mebibyte);
   lines.push(format(['peak broker RSS MiB (all)', String(fjordPeak), String(kafkaPeak), ratio(fjordPeak, kafkaPeak)?.toFixed(2) ?? '-']));
+  const fjordAnonymous = Math.round(peakAnonymousRssBytes.fjord / mebibyte);
+  const kafkaAnonymous = Math.round(peakAnonymousRssBytes.kafka / mebibyte);
+  lines.push(format(['  of it anonymous (RssAnon)', String(fjordAnonymous), String(kafkaAnonymous), ratio(fjordAnonymous, kafkaAnonymous)?.toFixed(2) ?? '-']));
   lines.push('');
   for (const name of brokerNames) {
     const probe = probes[name];
