@@ -20,8 +20,10 @@
  *   broker does not support what was asked (the Java producer fails with "Unexpected error in
  *   InitProducerIdResponse; The version of API is not supported."). COORDINATOR_NOT_AVAILABLE or
  *   NOT_COORDINATOR would make clients look up a coordinator and retry until their timeout, and
- *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED would blame ACLs that do not exist. In practice
- *   transactional clients stop earlier: they send FindCoordinator first, which is not served yet.
+ *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED would blame ACLs that do not exist. Clients that follow
+ *   the protocol ask FindCoordinator for a transaction coordinator first, which answers
+ *   COORDINATOR_NOT_AVAILABLE until transactions exist (10-find-coordinator.ts), so this answer
+ *   is for clients that send InitProducerId with a transactional id straight away.
  */
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import { MetadataError } from '../metadata/metadata-store.ts';
