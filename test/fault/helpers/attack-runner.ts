@@ -17,6 +17,7 @@
  * A case that is still open and silent after its timeout is a hang, except a Fetch whose decoded
  * min_bytes and max_wait_ms ask for a long poll.
  */
+import { MAX_ARRAY_ELEMENTS_PER_REQUEST } from '../../../src/handlers/dispatcher.ts';
 import { HANDLERS_BY_KEY } from '../../../src/handlers/registry.ts';
 import {
   apiVersionsRequest,
@@ -48,7 +49,7 @@ function expectationOf(attack: AttackCase): Expectation {
   if (!attack.framed) return { kind: 'unframed' };
   const frame = attack.bytes.subarray(4);
   try {
-    const reader = new Reader(frame);
+    const reader = new Reader(frame, 0, frame.length, MAX_ARRAY_ELEMENTS_PER_REQUEST);
     const header = readRequestHeader(reader);
     const handler = HANDLERS_BY_KEY.get(header.apiKey);
     if (handler === undefined) return { kind: 'close', why: `API key ${header.apiKey} is not served` };
