@@ -38,21 +38,22 @@ export const deleteTopicsHandler = defineHandler({
 
     const results: TopicResult[] = [];
     const fail = (name: string | null, topicId: string, errorCode: number, errorMessage: string) => results.push({ name, topicId, errorCode, errorMessage });
-    const names: string[] = [];
+    // Sets (insertion-ordered) keep this linear in the request's size.
+    const names = new Set<string>();
     const duplicateNames = new Set<string>();
-    const ids: string[] = [];
+    const ids = new Set<string>();
     const duplicateIds = new Set<string>();
     for (const entry of entries) {
       if (entry.name === null) {
         if (entry.topicId === ZERO_UUID) fail(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.');
-        else if (ids.includes(entry.topicId)) duplicateIds.add(entry.topicId);
-        else ids.push(entry.topicId);
+        else if (ids.has(entry.topicId)) duplicateIds.add(entry.topicId);
+        else ids.add(entry.topicId);
       } else if (entry.topicId !== ZERO_UUID) {
         fail(entry.name, entry.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
-      } else if (names.includes(entry.name)) {
+      } else if (names.has(entry.name)) {
         duplicateNames.add(entry.name);
       } else {
-        names.push(entry.name);
+        names.add(entry.name);
       }
     }
     for (const name of duplicateNames) fail(name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
