@@ -150,7 +150,7 @@ describe('JoinGroup', () => {
     assert.equal(a.pending.result, null);
     timers.advance(3_000);
     await settle();
-    assert.equal(a.pending.result?.generationId, 1);
+    assert.equal((a.pending.result as JoinResult | null)?.generationId, 1);
     assert.equal(b.pending.result?.generationId, 1);
     const leader = [a, b].find((join) => join.pending.result!.leaderId === join.memberId)!;
     assert.equal(leader.pending.result!.members.length, 2, 'the leader gets both members');
