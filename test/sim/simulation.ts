@@ -15,15 +15,17 @@
 //   - leader completeness: a new leader's log holds every entry known to be committed;
 //   - state machine safety: no two nodes apply different entries at the same index, and no node's
 //     commit index ever covers an entry different from one committed before (committed is never lost);
+//   - durability: when a leader's commit index advances, the entry there is fsynced (on the simulated
+//     disk, which a crash keeps) on a quorum of its voters;
 //   - after the heal phase, every member has applied every committed entry, in the same order.
 // The KV history the clients saw is checked for linearizability at the end.
 
-import { isMember } from '../../src/cluster/raft/config.ts';
+import { EMPTY_CONFIG, isMember, quorumSize } from '../../src/cluster/raft/config.ts';
 import { decodeMessage, encodeMessage } from '../../src/cluster/raft/codec.ts';
 import { SeededRandom } from '../../src/cluster/raft/random.ts';
 import type { PersistedState, RaftOptions } from '../../src/cluster/raft/raft-node.ts';
 import { bootstrapState, joiningState, RaftNode } from '../../src/cluster/raft/raft-node.ts';
-import type { ConfigChange, Entry, HardState, Message, NodeId, Ready, Snapshot } from '../../src/cluster/raft/types.ts';
+import type { ClusterConfig, ConfigChange, Entry, HardState, Message, NodeId, Ready, Snapshot } from '../../src/cluster/raft/types.ts';
 import { makeConfig } from '../../src/cluster/raft/config.ts';
 import { logIndex, nodeId, term } from '../../src/cluster/raft/types.ts';
 import { decodePut, encodePut, KvStateMachine } from './kv.ts';
@@ -80,6 +82,8 @@ interface SimNode {
   pausedUntil: number;
   /** Commit index up to which this incarnation's committed entries were recorded. */
   recordedCommit: number;
+  /** This node's configuration at the previous commit check. */
+  configSeen: ClusterConfig;
 }
 
 interface InFlight {
@@ -154,6 +158,8 @@ class Simulation {
   readonly #commitCrashRate: number;
   /** Chance per tick that a node is paused (as by SIGSTOP): no ticks, no messages, memory kept. */
   readonly #pauseRate: number;
+  /** Chance per tick that one node's disk changes speed (fsync taking 0 to 8 ticks). */
+  readonly #slowDiskRate: number;
   readonly #compactEvery: number;
   readonly #appendEntriesMax: number;
   readonly #inflightAppendsMax: number;
@@ -196,6 +202,7 @@ class Simulation {
     this.#leaderCrashRate = random.pick([0, 0, 0.2, 0.5]);
     this.#commitCrashRate = random.pick([0, 0, 0.02, 0.1]);
     this.#pauseRate = random.pick([0, 0.002, 0.006]);
+    this.#slowDiskRate = random.pick([0.003, 0.01, 0.03]);
     this.#compactEvery = random.pick([8, 25, 1000]);
     this.#appendEntriesMax = random.pick([1, 3, 16]);
     this.#inflightAppendsMax = random.pick([1, 4]);
@@ -420,7 +427,7 @@ class Simulation {
       paused.pausedUntil = this.#now + random.intBetween(5, 80);
       this.#mix(0x5709, paused.id, paused.pausedUntil);
     }
-    if (random.chance(0.003) && running.length > 0) {
+    if (random.chance(this.#slowDiskRate) && running.length > 0) {
       random.pick(running).diskLatencyTicks = random.pick([0, 0, 1, 3, 8]);
     }
     const leaders = running.filter((node) => node.raft?.role === 'leader');
@@ -557,6 +564,7 @@ class Simulation {
       crashAt: Number.POSITIVE_INFINITY,
       pausedUntil: 0,
       recordedCommit: 0,
+      configSeen: EMPTY_CONFIG,
     };
     this.#nodes.set(id, node);
     this.#start(node);
@@ -580,6 +588,7 @@ class Simulation {
     node.kv = new KvStateMachine();
     if (node.disk.snapshot !== null) node.kv.restore(node.disk.snapshot.data, node.disk.snapshot.meta);
     node.recordedCommit = node.disk.snapshot?.meta.index ?? 0;
+    node.configSeen = node.raft.config;
   }
 
   // ---- safety ------------------------------------------------------------------------------------
@@ -635,12 +644,39 @@ class Simulation {
       else if (known !== entryTerm) this.#fail(`committed entry lost: index ${index} committed in term ${known}, node ${node.id} commits term ${entryTerm}`);
     }
     if (commit > node.recordedCommit) {
+      if (raft.role === 'leader') this.#checkDurableOnQuorum(node, raft, commit);
       node.recordedCommit = commit;
       if (!this.#healing && raft.role === 'leader' && node.crashAt === Number.POSITIVE_INFINITY && this.#random.chance(this.#commitCrashRate)) {
         node.crashAt = this.#now + this.#random.intBetween(1, 4);
       }
     }
     if (commit > this.#committedMax) this.#committedMax = commit;
+    node.configSeen = raft.config;
+  }
+
+  /**
+   * A leader commits an entry only once it is fsynced on a quorum of its voters (itself included).
+   * The commit may have been counted under the configuration seen at the previous check or under
+   * the current one (a config entry applied since); one of them must hold a durable quorum.
+   */
+  #checkDurableOnQuorum(leader: SimNode, raft: RaftNode, index: number): void {
+    const entryTerm = raft.termAt(index);
+    const durableIn = (config: ClusterConfig): number => {
+      let durable = 0;
+      for (const voter of config.voters) {
+        const disk = this.#nodes.get(voter)?.disk;
+        if (disk === undefined) continue;
+        const onDisk = disk.entries.find((entry) => entry.index === index);
+        if ((disk.snapshot?.meta.index ?? 0) >= index || (onDisk !== undefined && onDisk.term === entryTerm)) durable++;
+      }
+      return durable;
+    };
+    const configs = [raft.config, leader.configSeen];
+    if (configs.some((config) => durableIn(config) >= quorumSize(config))) return;
+    this.#fail(
+      `durability: leader ${leader.id} commits ${index} (term ${entryTerm}) but it is on disk on only ` +
+        configs.map((config) => `${durableIn(config)} of [${config.voters.join(',')}]`).join(' / '),
+    );
   }
 
   #checkLeader(node: SimNode, raft: RaftNode): void {
