@@ -15,9 +15,14 @@
  * - v5+: numPartitions, replicationFactor and the topic's configs (value, readOnly, source,
  *   isSensitive) in the result, also for validateOnly; -1, -1 and no configs on error.
  * - v7: the new topic's id (zero for validateOnly and errors).
+ * - More than MAX_PARTITIONS_PER_OPERATION (10 000) partitions in one request, counted as Kafka's
+ *   ReplicationControlManager.validateTotalNumberOfPartitions counts them: every topic gets
+ *   POLICY_VIOLATION "Excessively large number of partitions per request." and nothing is created.
+ *   This also bounds the work one request can cause.
  * - `create.topic.policy.class.name` is not supported (no policies).
  */
 import { createTopicConfigs, describeTopicConfigs } from '../config/index.ts';
+import { MAX_PARTITIONS_PER_OPERATION } from '../metadata/metadata-store.ts';
 import { createTopicsRequest, createTopicsResponse, ErrorCode, type InputOf } from '../protocol/index.ts';
 import { defineHandler } from './types.ts';
 
@@ -37,6 +42,16 @@ export const createTopicsHandler = defineHandler({
   advertised: { min: 2, max: 7 },
   async handle(request, context) {
     const { topics } = context.broker;
+    let totalPartitions = 0;
+    for (const topic of request.topics) {
+      if (topic.assignments.length > 0) totalPartitions += topic.assignments.length;
+      else if (topic.numPartitions === -1) totalPartitions += topics.config.numPartitions;
+      else if (topic.numPartitions > 0) totalPartitions += topic.numPartitions;
+    }
+    if (totalPartitions > MAX_PARTITIONS_PER_OPERATION) {
+      const message = 'Excessively large number of partitions per request.';
+      return { throttleTimeMs: 0, topics: request.topics.map((topic) => failed(topic.name, ErrorCode.POLICY_VIOLATION, message)) };
+    }
     const counts = new Map<string, number>();
     for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
 

@@ -11,6 +11,10 @@
  *   has no loggers to describe or change. Empty or other ids get Kafka's INVALID_REQUEST.
  * - Other types (GROUP, CLIENT_METRICS, unknown): INVALID_REQUEST "Unsupported resource type".
  * - synonyms when includeSynonyms (v1+), type and documentation (v3+) when includeDocumentation.
+ * - At most MAX_DESCRIBED_ENTRIES_PER_REQUEST config entries in one response: a request asking
+ *   for more (e.g. the same broker resource thousands of times, ~110 entries and ~30 KB each)
+ *   closes the connection, as an unparseable request does. Kafka has no such bound; without it a
+ *   1 MB request could build a response of gigabytes.
  */
 import { ConfigResourceType, describeBrokerConfigs, describeTopicConfigs, type DescribeConfigsEntry } from '../config/index.ts';
 import { validateTopicName } from '../metadata/metadata-store.ts';
@@ -18,6 +22,9 @@ import { describeConfigsRequest, describeConfigsResponse, ErrorCode, type InputO
 import { defineHandler } from './types.ts';
 
 type ResourceResult = NonNullable<InputOf<typeof describeConfigsResponse>['results']>[number];
+
+/** The most config entries one DescribeConfigs response carries (~30 MB with documentation). */
+export const MAX_DESCRIBED_ENTRIES_PER_REQUEST = 100_000;
 
 const RESOURCE_TYPE_NAMES = new Map<number, string>(Object.entries(ConfigResourceType).map(([name, code]) => [code, name]));
 
@@ -38,10 +45,17 @@ export const describeConfigsHandler = defineHandler({
     const layers = topics.layers;
     const includeSynonyms = request.includeSynonyms;
     const includeDocumentation = request.includeDocumentation;
+    let described = 0;
     const results = request.resources.map((resource): ResourceResult => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       const failed = (errorCode: number, errorMessage: string | null): ResourceResult => ({ ...base, errorCode, errorMessage, configs: [] });
-      const answer = (configs: DescribeConfigsEntry[]): ResourceResult => ({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
+      const answer = (configs: DescribeConfigsEntry[]): ResourceResult => {
+        described += configs.length;
+        if (described > MAX_DESCRIBED_ENTRIES_PER_REQUEST) {
+          throw new Error(`DescribeConfigs asks for more than ${MAX_DESCRIBED_ENTRIES_PER_REQUEST} config entries: closing the connection`);
+        }
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+      };
       switch (resource.resourceType) {
         case ConfigResourceType.TOPIC: {
           const invalid = validateTopicName(resource.resourceName);

@@ -4,8 +4,12 @@
  * are not an increase, unknown topics and manual assignments, which on a single node may only
  * name this broker). A topic named twice gets INVALID_REQUEST "Duplicate topic name." (once,
  * first, as Kafka 4.1's ControllerApis answers) and is not changed. validateOnly checks without
- * adding. New partitions are created empty and are usable at once.
+ * adding. New partitions are created empty and are usable at once. A request that would add more
+ * than MAX_PARTITIONS_PER_OPERATION (10 000) partitions in all fails whole with POLICY_VIOLATION
+ * "Unable to perform excessively large batch operation.", as Kafka's controller answers a batch
+ * over its record bound; this also bounds the work one request can cause.
  */
+import { MAX_PARTITIONS_PER_OPERATION } from '../metadata/metadata-store.ts';
 import { createPartitionsRequest, createPartitionsResponse, ErrorCode, type InputOf } from '../protocol/index.ts';
 import { defineHandler } from './types.ts';
 
@@ -17,7 +21,16 @@ export const createPartitionsHandler = defineHandler({
   response: createPartitionsResponse,
   advertised: { min: 0, max: 3 },
   async handle(request, context) {
-    const { topics } = context.broker;
+    const { topics, metadata } = context.broker;
+    let added = 0;
+    for (const topic of request.topics) {
+      const current = metadata.topic(topic.name)?.partitionCount;
+      if (current !== undefined && topic.count > current) added += topic.count - current;
+    }
+    if (added > MAX_PARTITIONS_PER_OPERATION) {
+      const errorMessage = 'Unable to perform excessively large batch operation.';
+      return { throttleTimeMs: 0, results: request.topics.map((topic) => ({ name: topic.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage })) };
+    }
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const topic of request.topics) {
