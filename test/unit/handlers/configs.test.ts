@@ -114,6 +114,14 @@ describe('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs', () => {
     assert.equal(byName.get('message.max.bytes')!.configSource, SOURCE_DEFAULT);
   });
 
+  test('a DescribeConfigs asking for more than 100 000 entries closes the connection instead of building the response', async () => {
+    const greedy = await fixture.connect();
+    const resources = Array.from({ length: 2000 }, () => ({ resourceType: BROKER, resourceName: nodeId, configurationKeys: null }));
+    await assert.rejects(greedy.send(describeConfigsRequest, 4, { resources, includeSynonyms: true, includeDocumentation: true }), /closed/);
+    const fine = await describeOne(BROKER, nodeId, { keys: ['num.partitions'] });
+    assert.equal(fine.errorCode, ErrorCode.NONE);
+  });
+
   test('BROKER_LOGGER: this node answers an empty list; an empty or other id is INVALID_REQUEST', async () => {
     const own = await describeOne(BROKER_LOGGER, nodeId);
     assert.deepEqual([own.errorCode, own.configs], [ErrorCode.NONE, []]);

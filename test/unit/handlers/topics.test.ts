@@ -112,6 +112,18 @@ describe('CreateTopics', () => {
     assert.equal(outOfOrder.topics[0]!.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   });
 
+  test('more than 10 000 partitions in one request is POLICY_VIOLATION for every topic, and nothing is created', async () => {
+    const reply = await client.send(createTopicsRequest, 7, { topics: [topic('huge-a', 6000), topic('huge-b', 4001)], timeoutMs: 5000 });
+    assert.deepEqual(
+      reply.topics.map((t) => [t.name, t.errorCode, t.errorMessage]),
+      [
+        ['huge-a', ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.'],
+        ['huge-b', ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.'],
+      ],
+    );
+    assert.equal(fixture.broker.metadata.topic('huge-a'), undefined);
+  });
+
   test('v3 (kafkajs) and v2 work: no configs in the answer', async () => {
     const v3 = await client.send(createTopicsRequest, 3, { topics: [topic('from-kafkajs', 2)], timeoutMs: 5000 });
     assert.equal(v3.topics[0]!.errorCode, ErrorCode.NONE);
@@ -236,6 +248,19 @@ describe('CreatePartitions', () => {
     assert.equal(fixture.broker.metadata.topic('fixed')?.partitionCount, 2);
     const shrink = await client.send(createPartitionsRequest, 0, { topics: [{ name: 'fixed', count: 1, assignments: null }], timeoutMs: 5000, validateOnly: false });
     assert.equal(shrink.results[0]!.errorCode, ErrorCode.INVALID_PARTITIONS);
+  });
+
+  test('adding more than 10 000 partitions in one request is POLICY_VIOLATION and adds none', async () => {
+    const reply = await client.send(createPartitionsRequest, 3, {
+      topics: [
+        { name: 'fixed', count: 6000, assignments: null },
+        { name: 'grow', count: 5000, assignments: null },
+      ],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    assert.deepEqual(reply.results.map((r) => r.errorCode), [ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
+    assert.equal(fixture.broker.metadata.topic('fixed')?.partitionCount, 2);
   });
 
   test('a topic named twice is INVALID_REQUEST and unchanged; assignments must name this node', async () => {
