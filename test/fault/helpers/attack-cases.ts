@@ -5,10 +5,11 @@
  * versions and Produce requests whose record batches are broken in every header field.
  *
  * Two parts:
- * - sweeps (deterministic, the same for every seed): for one template request per API and
+ * - sweeps (the same shapes for every seed): for one template request per API and
  *   flexibility, the body truncated at every length, and every offset overwritten with a huge
  *   int32, a huge int16 and a huge uvarint (lying array counts, string and compact lengths);
- * - random cases, drawn from weighted families with the seeded generator.
+ * - random cases, drawn from weighted families with the seeded generator, some of them several
+ *   frames pipelined on one connection.
  */
 import {
   apiVersionsRequest,
@@ -41,10 +42,13 @@ export interface AttackCase {
   /** The bytes written to the connection. */
   readonly bytes: Buffer;
   /**
-   * True when `bytes` is exactly one frame whose size prefix is honest, so a request written after
-   * it is a frame of its own; false when the size prefix lies or the bytes are raw garbage.
+   * True when `bytes` is one frame or several back to back, each with an honest size prefix, so a
+   * request written after them is a frame of its own; false when a size prefix lies or the bytes
+   * are raw garbage.
    */
   readonly framed: boolean;
+  /** Write the bytes a few at a time (1 to 7 bytes per write), so frames arrive in many reads. */
+  readonly inPieces?: boolean;
 }
 
 const CLIENT_ID = 'fjord-fault';
@@ -469,7 +473,25 @@ const brokenBatch: Family = (random, target) => {
   return { label: `produce v${version} acks=${acks} partition ${partition}: ${what}`, bytes: produceFrame(version, target, records, acks, random.below(INT32_MAX), partition), framed: true };
 };
 
+/** Several frames back to back on one connection, valid or mutated, answered in order or closed. */
+const pipelined: Family = (random, target) => {
+  const count = random.between(2, 6);
+  const parts: Buffer[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const part = random.chance(0.6) ? (() => {
+      const template = validRequest(random, target);
+      return { label: `${template.name} v${template.version}`, bytes: template.frame, framed: true };
+    })() : random.pick([bitFlips, hugeInt32, brokenBatch, unsupportedVersion])(random, target);
+    parts.push(part.bytes);
+    labels.push(part.label);
+  }
+  const inPieces = random.chance(0.3);
+  return { label: `pipelined${inPieces ? ' in pieces' : ''}: ${labels.join(' | ')}`, bytes: Buffer.concat(parts), framed: true, inPieces };
+};
+
 const FAMILIES: readonly (readonly [Family, number])[] = [
+  [pipelined, 8],
   [bitFlips, 12],
   [byteSets, 5],
   [randomTruncation, 4],

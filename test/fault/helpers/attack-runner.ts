@@ -1,10 +1,10 @@
 /**
  * Runs one attack case against a live broker and judges what came back.
  *
- * Each case gets a fresh connection, writes its bytes and then a probe (an ApiVersions v3
- * request), and reads until the probe is answered, the broker closes, or the case times out. What
- * is allowed follows from decoding the attack locally with the same rules the broker uses
- * (src/protocol and the handler registry):
+ * Each case gets a fresh connection, writes its bytes (one frame, or several pipelined) and then
+ * a probe (an ApiVersions v3 request), and reads until the probe is answered, the broker closes,
+ * or the case times out. What is allowed follows from decoding each frame locally with the same
+ * rules the broker uses (src/protocol, the handler registry and the dispatcher's element bound):
  * - the request cannot be parsed, its API is not served or its version is not advertised: the
  *   broker closes the connection without answering (ApiVersions of an unknown version excepted:
  *   a v0 answer with UNSUPPORTED_VERSION);
@@ -14,8 +14,10 @@
  *   when it failed;
  * - the size prefix lies or the bytes are raw garbage: only well-framed responses, and a close
  *   within the idle timeout at the latest (`connections.max.idle.ms`, lowered in the test).
- * A case that is still open and silent after its timeout is a hang, except a Fetch whose decoded
- * min_bytes and max_wait_ms ask for a long poll.
+ * Pipelined frames are answered in order; a frame that must close the connection may take the
+ * answers of the frames before it along (they are handled concurrently), but none may be wrong
+ * or out of order. A case that is still open and silent after its timeout is a hang, except a
+ * Fetch whose decoded min_bytes and max_wait_ms ask for a long poll.
  */
 import { MAX_ARRAY_ELEMENTS_PER_REQUEST } from '../../../src/handlers/dispatcher.ts';
 import { HANDLERS_BY_KEY } from '../../../src/handlers/registry.ts';
@@ -42,12 +44,10 @@ const LONG_POLL_MS = 1_000;
 
 type Expectation =
   | { readonly kind: 'close'; readonly why: string }
-  | { readonly kind: 'answer'; readonly schema: MessageSchema; readonly version: number; readonly correlationId: number; readonly mayBeSilent: boolean; readonly longPoll: boolean }
-  | { readonly kind: 'unframed' };
+  | { readonly kind: 'answer'; readonly schema: MessageSchema; readonly version: number; readonly correlationId: number; readonly mayBeSilent: boolean; readonly longPoll: boolean };
 
-function expectationOf(attack: AttackCase): Expectation {
-  if (!attack.framed) return { kind: 'unframed' };
-  const frame = attack.bytes.subarray(4);
+/** What the broker must do with one honest frame (its body, without the size prefix). */
+function expectationOf(frame: Buffer): Expectation {
   try {
     const reader = new Reader(frame, 0, frame.length, MAX_ARRAY_ELEMENTS_PER_REQUEST);
     const header = readRequestHeader(reader);
@@ -65,6 +65,19 @@ function expectationOf(attack: AttackCase): Expectation {
   } catch (error) {
     return { kind: 'close', why: `does not parse: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** The frames of a framed case (honest size prefixes, back to back), or null for an unframed one. */
+function framesOf(attack: AttackCase): Buffer[] | null {
+  if (!attack.framed) return null;
+  const frames: Buffer[] = [];
+  let at = 0;
+  while (at + 4 <= attack.bytes.length) {
+    const size = attack.bytes.readInt32BE(at);
+    frames.push(attack.bytes.subarray(at + 4, at + 4 + size));
+    at += 4 + size;
+  }
+  return frames;
 }
 
 /** Every `errorCode` in a decoded response, depth first. */
@@ -90,9 +103,11 @@ export interface CaseResult {
   readonly errorCodes: readonly number[];
 }
 
-function probeFor(attack: AttackCase): { frame: Buffer; correlationId: number } {
-  const attackCorrelation = attack.framed && attack.bytes.length >= 12 ? attack.bytes.readInt32BE(8) : 0;
-  const correlationId = attackCorrelation === 0x5eed_0001 ? 0x5eed_0002 : 0x5eed_0001;
+/** An ApiVersions v3 request whose correlation id no frame of the case uses. */
+function probeFor(frames: readonly Buffer[] | null): { frame: Buffer; correlationId: number } {
+  const used = new Set((frames ?? []).filter((frame) => frame.length >= 8).map((frame) => frame.readInt32BE(4)));
+  let correlationId = 0x5eed_0001;
+  while (used.has(correlationId)) correlationId++;
   return { correlationId, frame: encodeRequest(apiVersionsRequest, 3, correlationId, 'fjord-fault-probe', { clientSoftwareName: 'fjord-fault', clientSoftwareVersion: '1.0' }) };
 }
 
@@ -118,53 +133,82 @@ function describe(event: WireEvent): string {
 
 /** Runs one case on a fresh connection; never throws for the broker's behaviour, only reports it. */
 export async function runAttack(port: number, attack: AttackCase, timeoutMs: number): Promise<CaseResult> {
-  const expectation = expectationOf(attack);
-  const probe = probeFor(attack);
+  const frames = framesOf(attack);
+  const expectations = frames?.map(expectationOf) ?? null;
+  const probe = probeFor(frames);
   const connection = await WireConnection.open(port);
-  const result = (outcome: string, problem: string | null = null, errorCodes: readonly number[] = []): CaseResult => ({ attack, outcome, problem, errorCodes });
+  const errorCodes: number[] = [];
+  const result = (outcome: string, problem: string | null = null): CaseResult => ({ attack, outcome, problem, errorCodes });
   try {
-    connection.write(attack.bytes);
+    if (attack.inPieces === true) {
+      for (let at = 0, piece = 1; at < attack.bytes.length; at += piece, piece = 1 + ((at + attack.index) % 7)) {
+        connection.write(attack.bytes.subarray(at, at + piece));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } else {
+      connection.write(attack.bytes);
+    }
     connection.write(probe.frame);
     const deadline = Date.now() + timeoutMs;
-    const frames: Buffer[] = [];
+    const received: Buffer[] = [];
     let end: WireEvent;
     for (;;) {
       end = await connection.next(Math.max(0, deadline - Date.now()));
       if (end.kind !== 'frame') break;
-      frames.push(end.frame);
+      received.push(end.frame);
       if (end.frame.length >= 4 && end.frame.readInt32BE(0) === probe.correlationId) break;
     }
     if (end.kind === 'malformed') return result('malformed', describe(end));
     const probeAnswered = end.kind === 'frame';
     if (probeAnswered) {
-      const checked = checkResponse(frames.at(-1)!, apiVersionsResponse, 3, probe.correlationId);
+      const checked = checkResponse(received.at(-1)!, apiVersionsResponse, 3, probe.correlationId);
       if (checked.problem !== null) return result('probe-answered', `probe: ${checked.problem}`);
     }
-    const attackFrames = probeAnswered ? frames.slice(0, -1) : frames;
+    const answers = probeAnswered ? received.slice(0, -1) : received;
 
-    if (expectation.kind === 'unframed') {
+    if (expectations === null) {
       if (end.kind === 'timeout') return result('hang', `no close within ${timeoutMs} ms after a lying size prefix or garbage (idle timeout not applied?)`);
       return result(probeAnswered ? 'answered' : 'closed');
     }
-    if (expectation.kind === 'close') {
-      if (attackFrames.length > 0 || probeAnswered) return result('answered', `expected the connection closed (${expectation.why}), got ${attackFrames.length} response(s)${probeAnswered ? ' and the probe answered' : ''}`);
-      if (end.kind === 'timeout') return result('hang', `expected a close (${expectation.why}), still open after ${timeoutMs} ms`);
-      return result('closed');
+
+    // Match the answers, in order, against the frames that must be answered, up to the first
+    // frame that must close the connection. Responses of requests before that frame may be lost
+    // with the connection (they are handled concurrently), but never reordered or wrong.
+    const closeAt = expectations.findIndex((expectation) => expectation.kind === 'close');
+    const answerable = closeAt < 0 ? expectations : expectations.slice(0, closeAt);
+    let matched = 0;
+    let unanswered = 0;
+    let longPoll = false;
+    for (const expectation of answerable) {
+      if (expectation.kind !== 'answer') continue;
+      longPoll ||= expectation.longPoll;
+      const next = answers[matched];
+      const nextCorrelation = next !== undefined && next.length >= 4 ? next.readInt32BE(0) : undefined;
+      if (nextCorrelation !== expectation.correlationId) {
+        if (!expectation.mayBeSilent) unanswered++;
+        if (next === undefined || expectation.mayBeSilent) continue;
+        return result('answered', `response with correlation id ${nextCorrelation} where ${expectation.correlationId} (${expectation.schema.name} v${expectation.version}) was due`);
+      }
+      const checked = checkResponse(next!, expectation.schema, expectation.version, expectation.correlationId);
+      errorCodes.push(...checked.errorCodes);
+      if (checked.problem !== null) return result('answered', checked.problem);
+      matched++;
     }
-    // A request that parses.
-    if (attackFrames.length === 0) {
-      if (end.kind === 'timeout') return expectation.longPoll ? result('long-poll') : result('hang', `no response within ${timeoutMs} ms`);
-      if (expectation.mayBeSilent) return result(probeAnswered ? 'silent' : 'closed');
-      return result('closed-unanswered', `closed without answering a request that parses (a handler threw?)`);
+    if (matched < answers.length) return result('answered', `${answers.length - matched} response(s) to no request`);
+    const single = expectations.length === 1;
+    if (closeAt >= 0) {
+      if (probeAnswered) return result('answered', `expected the connection closed (frame ${closeAt}: ${(expectations[closeAt] as { why: string }).why}), but the probe was answered`);
+      if (end.kind === 'timeout') return result('hang', `expected a close (frame ${closeAt}: ${(expectations[closeAt] as { why: string }).why}), still open after ${timeoutMs} ms`);
+      return result(single || matched === 0 ? 'closed' : 'answered-then-closed');
     }
-    if (attackFrames.length > 1) return result('answered', `${attackFrames.length} responses to one request`);
-    const checked = checkResponse(attackFrames[0]!, expectation.schema, expectation.version, expectation.correlationId);
-    if (checked.problem !== null) return result('answered', checked.problem, checked.errorCodes);
-    if (!probeAnswered) {
-      if (end.kind === 'timeout') return result('hang', `probe after an answered request got nothing in ${timeoutMs} ms`, checked.errorCodes);
-      return result('answered-then-closed', 'closed after answering, before the probe', checked.errorCodes);
+    if (probeAnswered) {
+      if (unanswered > 0) return result('answered', `${unanswered} request(s) that parse got no response before the probe's`);
+      return result(matched === 0 ? 'silent' : 'answered');
     }
-    return result('answered', null, checked.errorCodes);
+    if (end.kind === 'timeout') return longPoll ? result('long-poll') : result('hang', `no response within ${timeoutMs} ms (${matched} of ${answerable.length} answered)`);
+    // Closed although every frame parses: only a failed acks=0 Produce may do that.
+    if (answerable.some((expectation) => expectation.kind === 'answer' && expectation.mayBeSilent)) return result('closed');
+    return result('closed-unanswered', 'closed without answering a request that parses (a handler threw?)');
   } finally {
     connection.destroy();
   }
