@@ -101,7 +101,7 @@ export class Broker {
       logs: openLogs,
       topics,
       groups,
-      endpointFor: (listenerName: string): Endpoint => advertisedEndpoint(topics.config, listenerName),
+      endpointFor: (listenerName: string): Endpoint => advertisedEndpoint(topics.config, listenerName, running),
       now: () => Date.now(),
     };
     const dispatcher = new RequestDispatcher(services);
@@ -154,9 +154,13 @@ export class Broker {
   }
 }
 
-/** The advertised endpoint for a listener, falling back to the listener's own address. */
-function advertisedEndpoint(config: BrokerConfig, listenerName: string): Endpoint {
+/**
+ * The advertised endpoint for a listener, falling back to the listener's own address. A port of
+ * 0 (bind any free port) is advertised as the port actually bound, as Kafka does.
+ */
+function advertisedEndpoint(config: BrokerConfig, listenerName: string, running: readonly RunningListener[]): Endpoint {
   const advertised = config.advertisedListeners.find((l) => l.name === listenerName) ?? config.listeners.find((l) => l.name === listenerName);
-  if (advertised === undefined) return { host: '127.0.0.1', port: 9092 };
-  return { host: advertised.host, port: advertised.port };
+  const bound = running.find((r) => r.listener.name === listenerName);
+  if (advertised === undefined) return bound !== undefined ? { host: bound.host, port: bound.port } : { host: '127.0.0.1', port: 9092 };
+  return { host: advertised.host, port: advertised.port === 0 && bound !== undefined ? bound.port : advertised.port };
 }
