@@ -26,7 +26,7 @@ import {
 import { crc32c } from '../../src/native/index.ts';
 import { recordBatch } from '../helpers/record-batches.ts';
 import { BrokerProcess } from './helpers/broker-process.ts';
-import { GoodClient } from './helpers/good-client.ts';
+import { GoodClient, sameBatch, type AckedBatch } from './helpers/good-client.ts';
 import { WireConnection, type WireEvent } from './helpers/wire-connection.ts';
 
 /** The broker's resident memory must stay below this in every case. */
@@ -34,7 +34,7 @@ const RSS_BOUND_BYTES = 512 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const IDLE_TIMEOUT_MS = 3_000;
 /** How long the broker may take to close a connection it must close at once. */
-const PROMPT_MS = 2_000;
+const PROMPT_MS = 2_500;
 const TOPIC = 'cases';
 const UUID_ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -145,7 +145,7 @@ describe('a broker given bad input, case by case', () => {
       const other = await GoodClient.open(broker.port);
       try {
         await other.ensureTopic(TOPIC);
-        assert.ok(Date.now() - started < 1_000, 'another client is answered at once');
+        assert.ok(Date.now() - started < IDLE_TIMEOUT_MS - 500, 'another client is answered long before the quiet one is closed');
       } finally {
         other.close();
       }
@@ -298,7 +298,7 @@ describe('a broker given bad input, case by case', () => {
       try {
         const started = Date.now();
         await other.ensureTopic(TOPIC);
-        assert.ok(Date.now() - started < 2_000, 'another client is served while one floods');
+        assert.ok(Date.now() - started < 3_000, 'another client is served while one floods');
       } finally {
         other.close();
       }
@@ -309,6 +309,48 @@ describe('a broker given bad input, case by case', () => {
     assert.ok(broker.peakResidentBytes - before < 200 * 1024 * 1024, `RSS grew by ${broker.peakResidentBytes - before} bytes`);
     assert.ok(broker.isRunning);
   });
+});
+
+test('records acknowledged while garbage arrives survive a kill -9 and a restart', { timeout: 120_000 }, async () => {
+  let broker = await BrokerProcess.start();
+  const dataDir = broker.dataDir;
+  try {
+    const client = await GoodClient.open(broker.port);
+    await client.ensureTopic(TOPIC);
+    const acked: AckedBatch[] = [];
+    const attacks: Promise<WireEvent>[] = [];
+    let offset = 0n;
+    for (let i = 0; i < 200; i++) {
+      if (i % 10 === 0) {
+        const garbage = batchOf('garbage');
+        garbage[RecordBatchField.crc] = garbage[RecordBatchField.crc]! ^ 0x80;
+        attacks.push(sendOnce(broker.port, encodeRequest(produceRequest, 9, 1, 'fault', { acks: 1, timeoutMs: 1_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: garbage }] }] })));
+        attacks.push(sendOnce(broker.port, frameOf(Buffer.from('not a kafka request at all'))));
+      }
+      const batch = batchOf(`record ${i}`, `and ${i}`);
+      const baseOffset = await client.produce(TOPIC, 0, batch);
+      assert.equal(baseOffset, offset);
+      acked.push({ baseOffset, batch, recordCount: 2 });
+      offset += 2n;
+    }
+    client.close();
+    const answers = await Promise.all(attacks);
+    assert.ok(answers.every((event) => event.kind === 'closed' || event.kind === 'frame'), 'every attack was answered or closed');
+    await broker.kill();
+    broker = await BrokerProcess.start({ dataDir });
+    const reader = await GoodClient.open(broker.port);
+    try {
+      const batches = await reader.readAll(TOPIC, 0, 0n, offset);
+      assert.equal(batches.length, acked.length);
+      acked.forEach((batch, i) => assert.equal(sameBatch(batches[i]!, batch), null, `batch ${i}`));
+    } finally {
+      reader.close();
+    }
+    assert.equal(await broker.stop(), 0);
+  } finally {
+    await broker.kill();
+    broker.removeDataDir();
+  }
 });
 
 describe('a broker with the default socket.request.max.bytes (100 MiB)', () => {

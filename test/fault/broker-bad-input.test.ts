@@ -28,7 +28,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 /** connections.max.idle.ms for the attacked broker: connections left mid-frame close after this. */
 const IDLE_TIMEOUT_MS = 2_000;
 /** A case that is neither answered nor closed within this is a hang. */
-const CASE_TIMEOUT_MS = IDLE_TIMEOUT_MS + 6_000;
+const CASE_TIMEOUT_MS = IDLE_TIMEOUT_MS + 10_000;
 /** Attack connections open at once. */
 const CONCURRENCY = 16;
 const DEFAULT_RANDOM_CASES = 2_500;
