@@ -227,6 +227,8 @@ function sweepTemplates(target: AttackTarget, random: SeededRandom): Template[] 
     { name: 'produce', schema: produceRequest, version: 7, frame: produceFrame(7, target, goodBatch(random, 1), 1, 15) },
     { name: 'fetch', schema: fetchRequest, version: 12, frame: fetchFrame(12, target, 16, random) },
     { name: 'fetch', schema: fetchRequest, version: 11, frame: fetchFrame(11, target, 17, random) },
+    { name: 'produce', schema: produceRequest, version: 13, frame: produceFrame(13, target, goodBatch(random, 1), -1, 20) },
+    { name: 'fetch', schema: fetchRequest, version: 17, frame: fetchFrame(17, target, 21, random) },
     { name: 'list-offsets', schema: listOffsetsRequest, version: 7, frame: listOffsetsFrame(7, target, 18, random) },
     { name: 'create-topics', schema: createTopicsRequest, version: 7, frame: createTopicsFrame(7, 19, random) },
   ];
