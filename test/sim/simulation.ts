@@ -727,7 +727,8 @@ class Simulation {
       if (!committed && this.#now - healedAt >= this.#options.commitBoundTicks) {
         this.#fail(`liveness: no proposal committed within ${this.#options.commitBoundTicks} ticks of healing\n${this.#describe()}`);
       }
-      if (committed && proposed !== null && this.#allMembersApplied(proposed.index)) return;
+      // Done when every member applied the marker and anything committed after it (a new leader's noop).
+      if (committed && proposed !== null && this.#allMembersApplied(Math.max(proposed.index, this.#committedMax))) return;
       // The proposer lost leadership before committing: its entry may never commit, so propose again.
       const proposerRaft = proposed?.proposer.raft;
       if (!committed && proposed !== null && (proposerRaft == null || proposerRaft.role !== 'leader' || proposerRaft.term !== proposed.term)) {
