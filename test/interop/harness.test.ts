@@ -80,3 +80,20 @@ test('requireClient skips, with the install hint as the reason, when the probe f
     else process.env.CI = savedCi;
   }
 });
+
+test('kill9 and stop reach every process of a broker that wraps others, so none is left serving or writing', async () => {
+  const marker = `fjord-harness-grandchild-${process.pid}`;
+  // A wrapper that starts a long-lived child of its own (as a script starting a JVM does).
+  const wrapper = ['bash', '-c', `bash -c 'exec -a ${marker} sleep 600' & echo "wrapper started"; wait`, 'fake-broker'];
+  const broker = await startBroker({ command: wrapper });
+  const running = async (): Promise<string> => (await runProgram('pgrep', ['-f', marker])).stdout.trim();
+  assert.notEqual(await running(), '', 'the grandchild runs');
+  await broker.kill9();
+  for (let attempt = 0; attempt < 50 && (await running()) !== ''; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await running(), '', 'kill9 killed the grandchild too');
+  await broker.restart();
+  assert.notEqual(await running(), '', 'the grandchild runs again');
+  await broker.stop('SIGTERM');
+  for (let attempt = 0; attempt < 50 && (await running()) !== ''; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await running(), '', 'stop reached the grandchild too');
+});

@@ -70,8 +70,22 @@ class OutputBuffer {
 
 const liveProcesses = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of liveProcesses) child.kill('SIGKILL');
+  for (const child of liveProcesses) signalGroup(child, 'SIGKILL');
 });
+
+/**
+ * Brokers run in their own process group (spawned detached), and signals go to the whole group, so
+ * a broker that is a wrapper around other processes (a script starting a JVM) dies with them: a
+ * kill -9 must not leave an orphan serving the port or writing the data directory.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
 
 function track(child: ChildProcess): void {
   liveProcesses.add(child);
@@ -141,6 +155,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       cwd: repositoryRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'test' },
+      detached: true,
     });
     child = process_;
     track(process_);
@@ -156,7 +171,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         else reject(error);
       };
       const timer = setTimeout(() => {
-        process_.kill('SIGKILL');
+        signalGroup(process_, 'SIGKILL');
         settle(new Error(`broker did not print "started" within ${startTimeoutMs} ms; its output:\n${output}`));
       }, startTimeoutMs);
       process_.stdout?.setEncoding('utf8');
@@ -183,8 +198,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) {
       throw new Error('stop(): the broker is not running');
     }
-    running.kill(signal);
-    const timer = setTimeout(() => running.kill('SIGKILL'), stopTimeoutMs);
+    signalGroup(running, signal);
+    const timer = setTimeout(() => signalGroup(running, 'SIGKILL'), stopTimeoutMs);
     const code = await waitForExit(running);
     clearTimeout(timer);
     if (running.signalCode === 'SIGKILL') {
@@ -196,7 +211,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const kill9 = async (): Promise<void> => {
     const running = child;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    running.kill('SIGKILL');
+    signalGroup(running, 'SIGKILL');
     await waitForExit(running);
   };
 
@@ -210,7 +225,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         await kill9();
       }
     }
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   await launch();

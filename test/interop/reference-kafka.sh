@@ -7,7 +7,7 @@
 #
 # Accepts `start --override key=value ...` as src/main.ts does (listeners, advertised.listeners,
 # log.dirs and any broker setting), formats the data directory on first use, prints `started` once
-# the listener accepts connections, and exits 0 after Kafka's graceful shutdown on SIGTERM/SIGINT.
+# Metadata answers (kcat -L), and exits 0 after Kafka's graceful shutdown on SIGTERM/SIGINT.
 # Kafka's jars are fetched by the caller (mvn dependency:copy-dependencies of
 # org.apache.kafka:kafka_2.13:4.1.x) and never committed.
 set -euo pipefail
@@ -60,7 +60,16 @@ java "${java_options[@]}" kafka.Kafka "$properties" &
 kafka_pid=$!
 stop() { kill -TERM "$kafka_pid" 2>/dev/null || true; }
 trap stop TERM INT
-until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+# Serving means Metadata answers with this broker (after a kill -9 Kafka accepts connections well
+# before it serves), asked with kcat when it is installed, else an accepting port.
+serving() {
+  if command -v kcat >/dev/null 2>&1; then
+    kcat -L -b "127.0.0.1:$port" -m 2 2>/dev/null | grep -q '^ 1 brokers:'
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+  fi
+}
+until serving; do
   kill -0 "$kafka_pid" 2>/dev/null || { wait "$kafka_pid"; exit $?; }
   sleep 0.2
 done

@@ -1,11 +1,22 @@
 // Restarts with real clients: records survive a graceful stop (SIGTERM, SIGINT) and a kill -9 with
 // offsets and contents intact, and an idempotent producer retrying across a kill -9 and restart
-// writes each record exactly once.
+// (Java, and librdkafka through confluent-kafka) writes each record exactly once.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test, type TestOptions } from 'node:test';
-import { javaArguments, kcatConsume, kcatProduce, reportProgramSteps, requireJavaClient, requireKcat, type KcatRecord } from './clients.ts';
-import { describeResult, startBroker, startProgram } from './harness.ts';
+import { join } from 'node:path';
+import { test, type TestContext, type TestOptions } from 'node:test';
+import {
+  javaArguments,
+  kcatConsume,
+  kcatProduce,
+  pythonPath,
+  reportProgramSteps,
+  requireConfluentKafka,
+  requireJavaClient,
+  requireKcat,
+  type KcatRecord,
+} from './clients.ts';
+import { describeResult, repositoryRoot, startBroker, startProgram } from './harness.ts';
 
 /** The first option set that skips, else none: a test that needs several clients. */
 function requireAll(...options: TestOptions[]): TestOptions {
@@ -57,17 +68,22 @@ test('after kill -9 every acknowledged record is there exactly once, in order; t
   assert.deepEqual(after.slice(500).map((record) => [record.offset, record.payload]), records('y', 10).map((record, index) => [500 + index, record.value]));
 });
 
-test('an idempotent Java producer sending through a kill -9 and restart writes every record exactly once, at the offsets it was acknowledged at', requireAll(requireJavaClient(), requireKcat()), async (t) => {
+/**
+ * Runs a producer program (printing "ACKED <index> <offset>" per acknowledged record), kills the
+ * broker with SIGKILL once `killAfter` records were acknowledged, restarts it, and lets the program
+ * finish its own checks; then reads the log with kcat and checks every record acknowledged before
+ * the kill is at the offset it was acknowledged at, and the log holds exactly `recordCount` records.
+ */
+async function produceThroughKill9(t: TestContext, command: string, argumentsFor: (bootstrap: string) => string[], topic: string, recordCount: number): Promise<void> {
   const broker = await startBroker();
-  const topic = 'restart-java-idempotent';
-  const recordCount = 4000;
-  const program = startProgram('java', javaArguments('IdempotentRestartProducer', [broker.bootstrap, topic, String(recordCount)]), { timeoutMs: 240_000 });
+  const program = startProgram(command, argumentsFor(broker.bootstrap), { timeoutMs: 240_000 });
   const acknowledgedLines = (): string[] => program.stdout().split('\n').filter((line) => line.startsWith('ACKED '));
 
   // Kill the broker mid-stream, once a good share of the records were acknowledged.
+  const killAfter = Math.floor(recordCount / 5);
   const deadline = Date.now() + 90_000;
-  while (acknowledgedLines().length < 800) {
-    assert.ok(Date.now() < deadline && program.child.exitCode === null, `the producer did not get 800 acknowledgements: ${program.stdout().slice(-2000)}\n${program.stderr()}`);
+  while (acknowledgedLines().length < killAfter) {
+    assert.ok(Date.now() < deadline && program.child.exitCode === null, `the producer did not get ${killAfter} acknowledgements: ${program.stdout().slice(-2000)}\n${program.stderr()}`);
     await sleep(20);
   }
   await broker.kill9();
@@ -83,4 +99,15 @@ test('an idempotent Java producer sending through a kill -9 and restart writes e
   for (const [index, offset] of acknowledgedBeforeKill) {
     assert.equal(log[offset ?? -1]?.payload, `value-${index}`, `record ${index}, acknowledged at offset ${offset} before the kill`);
   }
+}
+
+test('an idempotent Java producer sending through a kill -9 and restart writes every record exactly once, at the offsets it was acknowledged at', requireAll(requireJavaClient(), requireKcat()), async (t) => {
+  const topic = 'restart-java-idempotent';
+  await produceThroughKill9(t, 'java', (bootstrap) => javaArguments('IdempotentRestartProducer', [bootstrap, topic, '4000']), topic, 4000);
+});
+
+test('an idempotent librdkafka producer (confluent-kafka) sending through a kill -9 and restart writes every record exactly once, at the offsets it was acknowledged at', requireAll(requireConfluentKafka(), requireKcat()), async (t) => {
+  const topic = 'restart-librdkafka-idempotent';
+  const script = join(repositoryRoot, 'test/interop/python/idempotent_restart_producer.py');
+  await produceThroughKill9(t, pythonPath, (bootstrap) => [script, bootstrap, topic, '4000'], topic, 4000);
 });
