@@ -1,7 +1,8 @@
 /**
  * The bad input of the broker fault test: a seeded, replayable sequence of attack cases, each the
  * bytes one fresh connection writes. Built from valid requests (encoded with src/protocol) that
- * are then mutated, plus raw garbage, lying size prefixes, unknown API keys, unsupported
+ * are then mutated, well-encoded requests with edge-case values for every API the broker serves
+ * (random-requests.ts), plus raw garbage, lying size prefixes, unknown API keys, unsupported
  * versions and Produce requests whose record batches are broken in every header field.
  *
  * Two parts:
@@ -24,6 +25,7 @@ import {
 } from '../../../src/protocol/index.ts';
 import { crc32c } from '../../../src/native/index.ts';
 import { recordBatch } from '../../helpers/record-batches.ts';
+import { randomServedRequest } from './random-requests.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 export interface AttackTarget {
@@ -147,7 +149,10 @@ function apiVersionsFrame(version: number, correlationId: number): Buffer {
 /** A valid request of a random API and version. */
 function validRequest(random: SeededRandom, target: AttackTarget): Template {
   const correlationId = random.below(INT32_MAX);
-  switch (random.below(6)) {
+  switch (random.below(8)) {
+    case 6:
+    case 7:
+      return randomServedRequest(random, target);
     case 0: {
       const version = random.between(0, 4);
       return { name: 'api-versions', schema: apiVersionsRequest, version, frame: apiVersionsFrame(version, correlationId) };
@@ -492,7 +497,14 @@ const pipelined: Family = (random, target) => {
   return { label: `pipelined${inPieces ? ' in pieces' : ''}: ${labels.join(' | ')}`, bytes: Buffer.concat(parts), framed: true, inPieces };
 };
 
+/** A well-encoded request with edge-case values for any API the broker serves. */
+const servedRequest: Family = (random, target) => {
+  const request = randomServedRequest(random, target);
+  return { label: `${request.name} v${request.version} with random values`, bytes: request.frame, framed: true };
+};
+
 const FAMILIES: readonly (readonly [Family, number])[] = [
+  [servedRequest, 12],
   [pipelined, 8],
   [bitFlips, 12],
   [byteSets, 5],

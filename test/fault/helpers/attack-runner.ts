@@ -17,7 +17,8 @@
  * Pipelined frames are answered in order; a frame that must close the connection may take the
  * answers of the frames before it along (they are handled concurrently), but none may be wrong
  * or out of order. A case that is still open and silent after its timeout is a hang, except a
- * Fetch whose decoded min_bytes and max_wait_ms ask for a long poll.
+ * Fetch whose decoded min_bytes and max_wait_ms ask for a long poll, and JoinGroup and SyncGroup,
+ * which wait for a rebalance.
  */
 import { MAX_ARRAY_ELEMENTS_PER_REQUEST } from '../../../src/handlers/dispatcher.ts';
 import { HANDLERS_BY_KEY } from '../../../src/handlers/registry.ts';
@@ -39,6 +40,8 @@ import { WireConnection, type WireEvent } from './wire-connection.ts';
 const API_VERSIONS_KEY = 18;
 const PRODUCE_KEY = 0;
 const FETCH_KEY = 1;
+/** JoinGroup and SyncGroup may wait for a rebalance as long as the request's timeouts say. */
+const WAITING_KEYS: ReadonlySet<number> = new Set([11, 14]);
 /** A Fetch that may wait longer than this is allowed to stay silent until the case times out. */
 const LONG_POLL_MS = 1_000;
 
@@ -60,7 +63,7 @@ function expectationOf(frame: Buffer): Expectation {
     }
     const request = codecFor(handler.request, header.apiVersion).decode(reader) as Record<string, unknown>;
     const mayBeSilent = header.apiKey === PRODUCE_KEY && request.acks === 0;
-    const longPoll = header.apiKey === FETCH_KEY && (request.minBytes as number) > 0 && (request.maxWaitMs as number) > LONG_POLL_MS;
+    const longPoll = (header.apiKey === FETCH_KEY && (request.minBytes as number) > 0 && (request.maxWaitMs as number) > LONG_POLL_MS) || WAITING_KEYS.has(header.apiKey);
     return { kind: 'answer', schema: handler.response, version: header.apiVersion, correlationId: header.correlationId, mayBeSilent, longPoll };
   } catch (error) {
     return { kind: 'close', why: `does not parse: ${error instanceof Error ? error.message : String(error)}` };
