@@ -133,7 +133,13 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
         const next = cases.next();
         if (next.done === true) return;
         const attack: AttackCase = next.value;
-        const result = await runAttack(broker.port, attack, CASE_TIMEOUT_MS);
+        let result: CaseResult;
+        try {
+          result = await runAttack(broker.port, attack, CASE_TIMEOUT_MS);
+        } catch (error) {
+          if (!broker.isRunning) return; // reported below, with the broker's output
+          result = { attack, outcome: 'connect-failed', problem: `could not run the case: ${error instanceof Error ? error.message : String(error)}`, errorCodes: [] };
+        }
         ran++;
         outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1);
         for (const code of result.errorCodes) errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
@@ -142,7 +148,9 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     producing = false;
-    const endOffset = await producer;
+    const endOffset = await producer.catch((error: unknown) => {
+      throw new Error(`the good client failed during the attack (${replay}): ${error instanceof Error ? error.message : String(error)}${broker.isRunning ? '' : `\nthe broker died:\n${broker.output.slice(-4000)}`}`);
+    });
     const elapsedMs = Date.now() - started;
 
     t.diagnostic(`${ran} cases in ${elapsedMs} ms; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
