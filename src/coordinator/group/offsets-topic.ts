@@ -54,10 +54,13 @@ interface LatestRecord {
   readonly value: Buffer;
 }
 
+/** Kept per key: the value only (the key is the map key, its bytes as latin1 text). */
+type LatestValues = Map<string, Buffer>;
+
 export class OffsetsTopic implements GroupPersistence {
   readonly #options: OffsetsTopicOptions;
   /** Per partition: the latest non-tombstone record per key (key bytes as latin1 text). */
-  readonly #latest = new Map<number, Map<string, LatestRecord>>();
+  readonly #latest = new Map<number, LatestValues>();
   #creating: Promise<number> | null = null;
   #inFlight = 0;
   #dirty = false;
@@ -134,7 +137,8 @@ export class OffsetsTopic implements GroupPersistence {
     }
   }
 
-  #remember(partition: number, key: Buffer, value: Buffer | null): void {
+  /** Returns the map key. `value` is kept as given: callers pass buffers they do not reuse. */
+  #remember(partition: number, key: Buffer, value: Buffer | null): string {
     let latest = this.#latest.get(partition);
     if (latest === undefined) {
       latest = new Map();
@@ -142,7 +146,8 @@ export class OffsetsTopic implements GroupPersistence {
     }
     const text = key.toString('latin1');
     if (value === null) latest.delete(text);
-    else latest.set(text, { key, value });
+    else latest.set(text, value);
+    return text;
   }
 
   /**
@@ -163,7 +168,7 @@ export class OffsetsTopic implements GroupPersistence {
       const saved = snapshot?.get(partition);
       if (saved !== undefined && saved.offset >= state.logStartOffset && saved.offset <= state.logEndOffset) {
         for (const record of saved.records) {
-          this.#remember(partition, record.key, record.value);
+          this.#remember(partition, record.key, Buffer.from(record.value));
           const decoded = decodeGroupRecord(record.key, record.value);
           if (decoded !== null) apply(decoded);
           fromSnapshot++;
@@ -173,13 +178,21 @@ export class OffsetsTopic implements GroupPersistence {
       while (position < state.logEndOffset) {
         const read = logs.read(OFFSETS_TOPIC_NAME, partition, { fetchOffset: position, maxBytes: LOAD_READ_BYTES, minOneBatch: true, isolationLevel: 0 });
         if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
+        // Values are views of this read's buffer: the survivors are copied after it, so that
+        // the buffer is not kept alive by a few keys.
+        const touched = new Set<string>();
         const next = forEachRecord(read.records.copy(), (record) => {
           if (record.offset < position || record.key === null) return;
-          this.#remember(partition, record.key, record.value);
+          touched.add(this.#remember(partition, record.key, record.value));
           const decoded = decodeGroupRecord(record.key, record.value);
           if (decoded !== null) apply(decoded);
           replayed++;
         });
+        const latest = this.#latest.get(partition);
+        for (const text of touched) {
+          const value = latest?.get(text);
+          if (value !== undefined) latest!.set(text, Buffer.from(value));
+        }
         if (next <= position) break;
         position = next;
       }
@@ -240,13 +253,14 @@ export class OffsetsTopic implements GroupPersistence {
     for (let partition = 0; partition < count; partition++) {
       const state = this.#options.logs.partitionState(OFFSETS_TOPIC_NAME, partition);
       if (state === undefined) continue;
-      const latest = this.#latest.get(partition) ?? new Map<string, LatestRecord>();
+      const latest = this.#latest.get(partition) ?? new Map<string, Buffer>();
       const partitionHeader = Buffer.alloc(16);
       partitionHeader.writeInt32BE(partition, 0);
       partitionHeader.writeBigInt64BE(state.logEndOffset, 4);
       partitionHeader.writeInt32BE(latest.size, 12);
       parts.push(partitionHeader);
-      for (const { key, value } of latest.values()) {
+      for (const [text, value] of latest) {
+        const key = Buffer.from(text, 'latin1');
         const lengths = Buffer.alloc(4);
         lengths.writeInt32BE(key.length);
         const valueLength = Buffer.alloc(4);
