@@ -1,0 +1,130 @@
+// Consumer groups with confluent-kafka for Python (current librdkafka, classic protocol:
+// subscribe): two consumers share a topic, each record read once by its partition's owner,
+// commits, a new consumer resumes after them, and AdminClient lists and describes the group and
+// its offsets. The script is written to a temp directory and run in one Python process; its steps
+// are subtests here.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { pythonPath, reportProgramSteps, requireConfluentKafka } from './clients.ts';
+import { runProgram, startBroker } from './harness.ts';
+
+const SCRIPT = String.raw`
+import sys, time, traceback
+from confluent_kafka import Consumer, Producer, TopicPartition, ConsumerGroupTopicPartitions
+from confluent_kafka.admin import AdminClient, NewTopic
+
+bootstrap = sys.argv[1]
+failures = 0
+
+def step(name, body):
+    global failures
+    try:
+        body()
+        print("PASS " + name, flush=True)
+    except Exception as error:
+        failures += 1
+        print("FAIL %s: %s" % (name, str(error).replace("\n", " ")), flush=True)
+        traceback.print_exc()
+
+def check(ok, what):
+    if not ok:
+        raise AssertionError(what)
+
+admin = AdminClient({"bootstrap.servers": bootstrap})
+topic = "python-groups"
+group = "python-group"
+
+def consumer():
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                     "enable.auto.commit": False, "session.timeout.ms": 10000, "heartbeat.interval.ms": 500})
+
+def produce(wave, per_partition):
+    producer = Producer({"bootstrap.servers": bootstrap})
+    values = []
+    for partition in range(4):
+        for index in range(per_partition):
+            value = "%s-p%d-%d" % (wave, partition, index)
+            producer.produce(topic, value=value.encode(), partition=partition)
+            values.append(value)
+    check(producer.flush(30) == 0, "produced")
+    return values
+
+def share():
+    admin.create_topics([NewTopic(topic, 4, 1)])["python-groups"].result()
+    first, second = consumer(), consumer()
+    first.subscribe([topic])
+    second.subscribe([topic])
+    deadline = time.time() + 60
+    while not (len(first.assignment()) == 2 and len(second.assignment()) == 2):
+        check(time.time() < deadline, "two members with two partitions each: %s %s" % (first.assignment(), second.assignment()))
+        for each in (first, second):
+            message = each.poll(0.1)
+            check(message is None or message.error() is not None, "no records before they are produced")
+    owners = {}
+    for name, each in (("first", first), ("second", second)):
+        for tp in each.assignment():
+            check(tp.partition not in owners, "partition %d owned twice" % tp.partition)
+            owners[tp.partition] = name
+    check(sorted(owners) == [0, 1, 2, 3], "every partition owned: %s" % owners)
+    values = produce("one", 10)
+    read = {}
+    deadline = time.time() + 60
+    while len(read) < len(values):
+        check(time.time() < deadline, "all records read; have %d" % len(read))
+        for name, each in (("first", first), ("second", second)):
+            message = each.poll(0.1)
+            if message is None or message.error() is not None:
+                continue
+            value = message.value().decode()
+            check(value not in read, value + " read twice")
+            check(owners[message.partition()] == name, value + " read by its owner")
+            read[value] = name
+    first.commit(asynchronous=False)
+    second.commit(asynchronous=False)
+    first.close()
+    second.close()
+
+def resume():
+    values = produce("two", 3)
+    resumed = consumer()
+    resumed.subscribe([topic])
+    read = []
+    deadline = time.time() + 60
+    while len(read) < len(values):
+        check(time.time() < deadline, "the new records read; have %s" % read)
+        message = resumed.poll(0.2)
+        if message is not None and message.error() is None:
+            read.append(message.value().decode())
+    extra = resumed.poll(1.0)
+    check(extra is None or extra.error() is not None, "nothing more")
+    check(sorted(read) == sorted(values), "exactly the records after the commits: %s" % read)
+    resumed.close()
+
+def administer():
+    listed = admin.list_consumer_groups().result()
+    check(any(g.group_id == group for g in listed.valid), "listed: %s" % listed.valid)
+    described = admin.describe_consumer_groups([group])[group].result()
+    check(str(described.state).endswith("EMPTY"), "state: %s" % described.state)
+    offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result()
+    check(sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10), (3, 10)], "offsets: %s" % offsets.topic_partitions)
+
+step("classic subscribe: two consumers share four partitions, each record read once by its owner", share)
+step("a new consumer of the group resumes after the committed offsets", resume)
+step("AdminClient lists and describes the group and its offsets", administer)
+if failures == 0:
+    print("ALL PASSED")
+sys.exit(1 if failures else 0)
+`;
+
+test('confluent-kafka (Python) consumers subscribe, share partitions, commit and resume (classic protocol)', requireConfluentKafka(), async (t) => {
+  const broker = await startBroker({ overrides: { 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0' } });
+  const dir = mkdtempSync(join(tmpdir(), 'fjord-groups-python-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'groups_check.py');
+  writeFileSync(script, SCRIPT);
+  const result = await runProgram(pythonPath, [script, broker.bootstrap], { timeoutMs: 180_000 });
+  await reportProgramSteps(t, result);
+});
