@@ -15,6 +15,7 @@
 //   - leader completeness: a new leader's log holds every entry known to be committed;
 //   - state machine safety: no two nodes apply different entries at the same index, and no node's
 //     commit index ever covers an entry different from one committed before (committed is never lost);
+//   - the commitment rule: a leader's commit index only ever advances onto an entry of its own term;
 //   - durability: when a leader's commit index advances, the entry there is fsynced (on the simulated
 //     disk, which a crash keeps) on a quorum of its voters;
 //   - after the heal phase, every member has applied every committed entry, in the same order.
@@ -84,6 +85,8 @@ interface SimNode {
   recordedCommit: number;
   /** This node's configuration at the previous commit check. */
   configSeen: ClusterConfig;
+  /** The term this node led in at the previous commit check, if it led. */
+  leaderTermSeen: number | null;
 }
 
 interface InFlight {
@@ -565,6 +568,7 @@ class Simulation {
       pausedUntil: 0,
       recordedCommit: 0,
       configSeen: EMPTY_CONFIG,
+      leaderTermSeen: null,
     };
     this.#nodes.set(id, node);
     this.#start(node);
@@ -589,6 +593,7 @@ class Simulation {
     if (node.disk.snapshot !== null) node.kv.restore(node.disk.snapshot.data, node.disk.snapshot.meta);
     node.recordedCommit = node.disk.snapshot?.meta.index ?? 0;
     node.configSeen = node.raft.config;
+    node.leaderTermSeen = null;
   }
 
   // ---- safety ------------------------------------------------------------------------------------
@@ -645,6 +650,10 @@ class Simulation {
     }
     if (commit > node.recordedCommit) {
       if (raft.role === 'leader') this.#checkDurableOnQuorum(node, raft, commit);
+      // The commitment rule (§5.4.2): a leader moves its commit index only onto an entry of its term.
+      if (raft.role === 'leader' && node.leaderTermSeen === raft.term && raft.termAt(commit) !== raft.term) {
+        this.#fail(`commitment rule: leader ${node.id} of term ${raft.term} advanced its commit index to ${commit}, an entry of term ${raft.termAt(commit)}`);
+      }
       node.recordedCommit = commit;
       if (!this.#healing && raft.role === 'leader' && node.crashAt === Number.POSITIVE_INFINITY && this.#random.chance(this.#commitCrashRate)) {
         node.crashAt = this.#now + this.#random.intBetween(1, 4);
@@ -652,6 +661,7 @@ class Simulation {
     }
     if (commit > this.#committedMax) this.#committedMax = commit;
     node.configSeen = raft.config;
+    node.leaderTermSeen = raft.role === 'leader' ? raft.term : null;
   }
 
   /**
