@@ -354,34 +354,51 @@ test('records acknowledged while garbage arrives survive a kill -9 and a restart
 });
 
 describe('a broker with the default socket.request.max.bytes (100 MiB)', () => {
-  test('a 96 MB Produce of 12 million empty partitions is refused in seconds with memory bounded (regression)', { timeout: 120_000 }, async () => {
-    const broker = await BrokerProcess.start();
+  let broker: BrokerProcess;
+
+  before(async () => {
+    broker = await BrokerProcess.start();
+  });
+
+  after(async () => {
     try {
-      const partitions = 12_000_000;
-      const topicHeader = encodeRequest(produceRequest, 7, 3, 'fault', { acks: 1, timeoutMs: 1_000, topicData: [{ name: 'huge', partitionData: [] }] });
-      // Build the frame directly: the partition count, then 12 million (index, null records) pairs.
-      const body = Buffer.alloc(partitions * 8, 0xff);
-      for (let i = 0; i < partitions; i++) body.writeInt32BE(i, i * 8);
-      const head = Buffer.from(topicHeader.subarray(0, topicHeader.length - 4));
-      const count = Buffer.alloc(4);
-      count.writeInt32BE(partitions, 0);
-      const frame = Buffer.concat([head, count, body]);
-      frame.writeInt32BE(frame.length - 4, 0);
-      const started = Date.now();
-      const event = await sendOnce(broker.port, frame, 60_000);
-      assert.equal(event.kind, 'closed');
-      assert.ok(Date.now() - started < 30_000, `closed after ${Date.now() - started} ms`);
-      const client = await GoodClient.open(broker.port);
-      try {
-        await client.ensureTopic('after-huge');
-      } finally {
-        client.close();
-      }
       assert.ok(broker.peakResidentBytes < RSS_BOUND_BYTES, `broker RSS peaked at ${broker.peakResidentBytes} bytes`);
       assert.equal(await broker.stop(), 0);
     } finally {
       await broker.kill();
       broker.removeDataDir();
     }
+  });
+
+  test('a garbage frame of exactly socket.request.max.bytes is read, refused, and its memory bounded', { timeout: 60_000 }, async () => {
+    const size = 100 * 1024 * 1024;
+    const frame = Buffer.alloc(4 + size, 0x41);
+    frame.writeInt32BE(size, 0);
+    assert.equal((await sendOnce(broker.port, frame, 30_000)).kind, 'closed');
+    assert.ok(broker.peakResidentBytes < RSS_BOUND_BYTES, `broker RSS peaked at ${broker.peakResidentBytes} bytes`);
+  });
+
+  test('a 96 MB Produce of 12 million empty partitions is refused in seconds with memory bounded (regression)', { timeout: 120_000 }, async () => {
+    const partitions = 12_000_000;
+    const topicHeader = encodeRequest(produceRequest, 7, 3, 'fault', { acks: 1, timeoutMs: 1_000, topicData: [{ name: 'huge', partitionData: [] }] });
+    // Build the frame directly: the partition count, then 12 million (index, null records) pairs.
+    const body = Buffer.alloc(partitions * 8, 0xff);
+    for (let i = 0; i < partitions; i++) body.writeInt32BE(i, i * 8);
+    const head = Buffer.from(topicHeader.subarray(0, topicHeader.length - 4));
+    const count = Buffer.alloc(4);
+    count.writeInt32BE(partitions, 0);
+    const frame = Buffer.concat([head, count, body]);
+    frame.writeInt32BE(frame.length - 4, 0);
+    const started = Date.now();
+    const event = await sendOnce(broker.port, frame, 60_000);
+    assert.equal(event.kind, 'closed');
+    assert.ok(Date.now() - started < 30_000, `closed after ${Date.now() - started} ms`);
+    const client = await GoodClient.open(broker.port);
+    try {
+      await client.ensureTopic('after-huge');
+    } finally {
+      client.close();
+    }
+    assert.ok(broker.peakResidentBytes < RSS_BOUND_BYTES, `broker RSS peaked at ${broker.peakResidentBytes} bytes`);
   });
 });
