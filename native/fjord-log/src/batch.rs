@@ -1,6 +1,6 @@
 //! The Kafka record batch (magic v2) as the log sees it: a 61-byte header it validates and rewrites
-//! in place, and a records section it leaves alone (except to find a record by timestamp in an
-//! uncompressed batch).
+//! in place, and a records section it leaves alone (except to find a record by timestamp, for
+//! ListOffsets, decompressing that one batch when it is compressed).
 //!
 //! ```text
 //! offset  size  field                  notes
@@ -252,20 +252,33 @@ fn read_varlong(b: &[u8], at: &mut usize, max_bytes: usize) -> Option<i64> {
     None
 }
 
-/// Why a batch's records could not be searched.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RecordSearch {
-    /// The offset of the first record at or past the bound, and its timestamp.
-    Found { offset: i64, timestamp: i64 },
-    /// No record in the batch qualifies.
-    NotFound,
-    /// The records are compressed (codec given); the caller decides how to answer.
-    Compressed(u16),
+/// Reads a zig-zag varint from a stream; `Ok(None)` at a clean end of stream.
+fn read_varlong_from(reader: &mut dyn std::io::Read, max_bytes: usize) -> Result<Option<i64>> {
+    let mut value: u64 = 0;
+    for i in 0..max_bytes {
+        let mut byte = [0u8; 1];
+        match reader.read(&mut byte) {
+            Ok(0) if i == 0 => return Ok(None),
+            Ok(0) => return Err(LogError::Corrupt("truncated varint in records".into())),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LogError::Corrupt(format!("compressed records: {e}"))),
+        }
+        value |= ((byte[0] & 0x7f) as u64) << (7 * i);
+        if byte[0] & 0x80 == 0 {
+            return Ok(Some(((value >> 1) as i64) ^ -((value & 1) as i64)));
+        }
+    }
+    Err(LogError::Corrupt("varint too long in records".into()))
 }
 
-/// Finds the first record with offset >= `min_offset` whose timestamp satisfies `accept`, in a
-/// whole batch. LogAppendTime batches give every record the batch's maxTimestamp, as Kafka does.
-pub fn find_record(batch: &[u8], min_offset: i64, accept: impl Fn(i64) -> bool) -> Result<RecordSearch> {
+/// Bound on one record read out of a compressed batch while searching it.
+const MAX_RECORD_BYTES: i64 = 64 * 1024 * 1024;
+
+/// The first record with offset >= `min_offset` whose timestamp satisfies `accept`, in a whole
+/// batch, and its timestamp. LogAppendTime batches give every record the batch's maxTimestamp,
+/// as Kafka does. Compressed batches are decompressed as a stream, one record at a time.
+pub fn find_record(batch: &[u8], min_offset: i64, accept: impl Fn(i64) -> bool) -> Result<Option<(i64, i64)>> {
     let base_offset = read_i64(batch, BASE_OFFSET_AT);
     let attributes = read_i16(batch, ATTRIBUTES_AT) as u16;
     let max_timestamp = read_i64(batch, MAX_TIMESTAMP_AT);
@@ -273,34 +286,48 @@ pub fn find_record(batch: &[u8], min_offset: i64, accept: impl Fn(i64) -> bool) 
     if attributes & TIMESTAMP_TYPE_LOG_APPEND != 0 {
         let last = base_offset + read_i32(batch, LAST_OFFSET_DELTA_AT) as i64;
         let first = base_offset.max(min_offset);
-        return Ok(if first <= last && accept(max_timestamp) {
-            RecordSearch::Found { offset: first, timestamp: max_timestamp }
-        } else {
-            RecordSearch::NotFound
-        });
-    }
-    let compression = attributes & COMPRESSION_MASK;
-    if compression != 0 {
-        return Ok(RecordSearch::Compressed(compression));
+        return Ok((first <= last && accept(max_timestamp)).then_some((first, max_timestamp)));
     }
     let base_timestamp = read_i64(batch, BASE_TIMESTAMP_AT);
+    let compression = attributes & COMPRESSION_MASK;
     let corrupt = || LogError::Corrupt("malformed record inside a batch".into());
-    let mut at = HEADER_BYTES;
+    if compression == 0 {
+        let mut at = HEADER_BYTES;
+        for _ in 0..count {
+            let length = read_varlong(batch, &mut at, 5).ok_or_else(corrupt)?;
+            let record_start = at;
+            if length < 0 || record_start + length as usize > batch.len() {
+                return Err(corrupt());
+            }
+            at += 1; // attributes
+            let timestamp_delta = read_varlong(batch, &mut at, 10).ok_or_else(corrupt)?;
+            let offset_delta = read_varlong(batch, &mut at, 5).ok_or_else(corrupt)?;
+            let offset = base_offset + offset_delta;
+            let timestamp = base_timestamp.wrapping_add(timestamp_delta);
+            if offset >= min_offset && accept(timestamp) {
+                return Ok(Some((offset, timestamp)));
+            }
+            at = record_start + length as usize;
+        }
+        return Ok(None);
+    }
+    let mut reader = crate::compression::decompressing_reader(compression, &batch[HEADER_BYTES..])?;
+    let mut record = Vec::new();
     for _ in 0..count {
-        let length = read_varlong(batch, &mut at, 5).ok_or_else(corrupt)?;
-        let record_start = at;
-        if length < 0 || record_start + length as usize > batch.len() {
+        let Some(length) = read_varlong_from(reader.as_mut(), 5)? else { return Err(corrupt()) };
+        if !(0..=MAX_RECORD_BYTES).contains(&length) {
             return Err(corrupt());
         }
-        at += 1; // attributes
-        let timestamp_delta = read_varlong(batch, &mut at, 10).ok_or_else(corrupt)?;
-        let offset_delta = read_varlong(batch, &mut at, 5).ok_or_else(corrupt)?;
+        record.resize(length as usize, 0);
+        reader.read_exact(&mut record).map_err(|e| LogError::Corrupt(format!("compressed records: {e}")))?;
+        let mut at = 1; // attributes
+        let timestamp_delta = read_varlong(&record, &mut at, 10).ok_or_else(corrupt)?;
+        let offset_delta = read_varlong(&record, &mut at, 5).ok_or_else(corrupt)?;
         let offset = base_offset + offset_delta;
         let timestamp = base_timestamp.wrapping_add(timestamp_delta);
         if offset >= min_offset && accept(timestamp) {
-            return Ok(RecordSearch::Found { offset, timestamp });
+            return Ok(Some((offset, timestamp)));
         }
-        at = record_start + length as usize;
     }
-    Ok(RecordSearch::NotFound)
+    Ok(None)
 }

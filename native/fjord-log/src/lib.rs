@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod compression;
 pub mod crc32c;
 pub mod error;
 pub mod group_commit;

@@ -22,7 +22,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::batch::{self, RecordSearch, TimestampType, ValidationRules, NO_TIMESTAMP};
+use crate::batch::{self, TimestampType, ValidationRules, NO_TIMESTAMP};
 use crate::checkpoint::{self, RecoveryCheckpoint};
 use crate::error::{LogError, Result};
 use crate::read::{FileRegion, ReadPlan};
@@ -511,8 +511,6 @@ impl PartitionLog {
 
     /// ListOffsets by timestamp: the first offset at or after the log start whose record timestamp
     /// is at or after `timestamp`, with that record's timestamp; `None` if there is none.
-    /// Compressed batches (which the log does not decompress) answer with the batch's first
-    /// offset at or past the log start, and its max timestamp.
     pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<(i64, i64)>> {
         self.check_online()?;
         for segment in self.segments.values() {
@@ -596,18 +594,11 @@ impl PartitionLog {
     }
 
     /// Finds the first record (at or past the log start) of one batch whose timestamp passes
-    /// `accept`.
+    /// `accept`; a compressed batch is decompressed (as a stream) to find it, as Kafka does.
     fn search_batch(&self, segment: &Segment, h: crate::segment::HeaderAt, accept: impl Fn(i64) -> bool) -> Result<Option<(i64, i64)>> {
         let mut bytes = vec![0u8; h.header.size];
         segment.read_at(h.position, &mut bytes)?;
-        match batch::find_record(&bytes, self.log_start_offset, accept)? {
-            RecordSearch::Found { offset, timestamp } => Ok(Some((offset, timestamp))),
-            RecordSearch::NotFound => Ok(None),
-            RecordSearch::Compressed(_) => {
-                let offset = h.header.base_offset.max(self.log_start_offset);
-                Ok((offset <= h.header.last_offset).then_some((offset, h.max_timestamp)))
-            }
-        }
+        batch::find_record(&bytes, self.log_start_offset, accept)
     }
 
     /// DeleteRecords: raises the log start offset to `offset` (at most the log end), deletes

@@ -327,3 +327,26 @@ fn delete_removes_the_partition_directory() {
     log.delete().unwrap();
     assert!(!path.exists());
 }
+
+#[test]
+fn offsets_by_timestamp_find_the_exact_record_inside_compressed_batches() {
+    for codec in [1u16, 2, 20, 3, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), LogConfig::default());
+        let mut all = Vec::new();
+        for b in 0..4i64 {
+            let values: Vec<Vec<u8>> = (0..30).map(|i| format!("value {b} {i}").repeat(20).into_bytes()).collect();
+            // Timestamps out of order inside the batch: the max is the 8th record.
+            let stamps: Vec<i64> = (0..30).map(|i| NOW + b * 1000 + if i == 7 { 999 } else { i * 10 }).collect();
+            let records: Vec<Record> = values.iter().zip(&stamps).map(|(v, t)| Record { timestamp: *t, key: None, value: v }).collect();
+            let info = log.append(&mut compressed(&records, codec), 0, NOW, false).unwrap();
+            all.extend(stamps.iter().enumerate().map(|(i, t)| (info.base_offset + i as i64, *t)));
+        }
+        for target in [NOW, NOW + 15, NOW + 70, NOW + 1000, NOW + 1291, NOW + 3999] {
+            let expected = all.iter().find(|(_, t)| *t >= target).copied();
+            assert_eq!(log.offset_for_timestamp(target).unwrap(), expected, "codec {codec}, target {target}");
+        }
+        let max = all.iter().map(|r| r.1).max().unwrap();
+        assert_eq!(log.offset_of_max_timestamp().unwrap(), all.iter().find(|r| r.1 == max).copied(), "codec {codec}");
+    }
+}

@@ -65,6 +65,48 @@ pub fn fix_crc(b: &mut [u8]) {
     b[17..21].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// The same batch with its records section compressed by `codec` (1 gzip, 2 snappy raw,
+/// 20 snappy with Xerial framing, 3 lz4 frame, 4 zstd), as producers send it.
+pub fn compressed(records: &[Record], codec: u16) -> Vec<u8> {
+    use std::io::Write;
+    let plain = batch_with(records, 0);
+    let body = &plain[61..];
+    let packed = match codec {
+        1 => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(body).unwrap();
+            e.finish().unwrap()
+        }
+        2 => snap::raw::Encoder::new().compress_vec(body).unwrap(),
+        20 => {
+            let mut out = b"\x82SNAPPY\x00".to_vec();
+            out.extend_from_slice(&1i32.to_be_bytes());
+            out.extend_from_slice(&1i32.to_be_bytes());
+            for block in body.chunks(100) {
+                let c = snap::raw::Encoder::new().compress_vec(block).unwrap();
+                out.extend_from_slice(&(c.len() as i32).to_be_bytes());
+                out.extend_from_slice(&c);
+            }
+            out
+        }
+        3 => {
+            let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            e.write_all(body).unwrap();
+            e.finish().unwrap()
+        }
+        4 => ruzstd::encoding::compress_to_vec(body, ruzstd::encoding::CompressionLevel::Fastest),
+        _ => panic!("codec {codec}"),
+    };
+    let mut b = plain[..61].to_vec();
+    b.extend_from_slice(&packed);
+    let length = (b.len() - 12) as i32;
+    b[8..12].copy_from_slice(&length.to_be_bytes());
+    let attributes = if codec == 20 { 2 } else { codec };
+    b[21..23].copy_from_slice(&attributes.to_be_bytes());
+    fix_crc(&mut b);
+    b
+}
+
 /// `count` records of `value_bytes` each, timestamps from `timestamp` one ms apart.
 pub fn batch(count: usize, value_bytes: usize, timestamp: i64) -> Vec<u8> {
     let values: Vec<Vec<u8>> = (0..count).map(|i| vec![(i % 251) as u8; value_bytes]).collect();
