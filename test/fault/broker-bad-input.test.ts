@@ -4,7 +4,8 @@
  *
  * Proves: the broker never crashes; its resident memory stays under RSS_BOUND_BYTES; every bad
  * connection gets Kafka's answer or is closed (never hangs past its timeout); the good client's
- * every produce is acknowledged; everything acknowledged reads back exact, and again after a
+ * every produce is acknowledged, and a good consumer following the partition meanwhile reads
+ * exactly what was acknowledged; everything acknowledged reads back exact, and again after a
  * SIGTERM (exit code 0) and a restart on the same data directory.
  *
  * Replay: the seed is printed; FJORD_FAULT_SEED=<seed> reruns the same cases.
@@ -19,6 +20,7 @@ import { runAttack, type CaseResult } from './helpers/attack-runner.ts';
 import { BrokerProcess } from './helpers/broker-process.ts';
 import { GoodClient, sameBatch, type AckedBatch } from './helpers/good-client.ts';
 import { SeededRandom, seedFromEnvironment } from './helpers/seeded-random.ts';
+import { RecordBatchField } from '../../src/protocol/index.ts';
 import { recordBatch } from '../helpers/record-batches.ts';
 
 /** The broker's resident memory must stay below this for the whole attack (sampled every 50 ms). */
@@ -114,9 +116,29 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
         client.close();
       }
     })();
-    // If the producer fails mid-attack, stop attacking at once.
+    // A good consumer on its own connection follows the partition with long polls meanwhile.
+    const consumed: Buffer[] = [];
+    const consumer = (async () => {
+      const client = await GoodClient.open(broker.port);
+      try {
+        let next = 0n;
+        while (producing) {
+          const { batches } = await client.fetchOnce(GOOD_TOPIC, 0, next, 200);
+          for (const batch of batches) {
+            consumed.push(batch);
+            next = batch.readBigInt64BE(RecordBatchField.baseOffset) + BigInt(batch.readInt32BE(RecordBatchField.lastOffsetDelta)) + 1n;
+          }
+        }
+      } finally {
+        client.close();
+      }
+    })();
+    // If a good client fails mid-attack, stop attacking at once.
     let producerFailed = false;
     producer.catch(() => {
+      producerFailed = true;
+    });
+    consumer.catch(() => {
       producerFailed = true;
     });
 
@@ -151,11 +173,14 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
     const endOffset = await producer.catch((error: unknown) => {
       throw new Error(`the good client failed during the attack (${replay}): ${error instanceof Error ? error.message : String(error)}${broker.isRunning ? '' : `\nthe broker died:\n${broker.output.slice(-4000)}`}`);
     });
+    await consumer.catch((error: unknown) => {
+      throw new Error(`the good consumer failed during the attack (${replay}): ${error instanceof Error ? error.message : String(error)}`);
+    });
     const elapsedMs = Date.now() - started;
 
     t.diagnostic(`${ran} cases in ${elapsedMs} ms; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
     t.diagnostic(`error codes in answers ${JSON.stringify(Object.fromEntries(errorCodes))}`);
-    t.diagnostic(`good client: ${acked.length} batches (${endOffset} records) acknowledged, slowest ack ${slowestAckMs} ms; broker peak RSS ${(broker.peakResidentBytes / 1048576).toFixed(1)} MiB`);
+    t.diagnostic(`good client: ${acked.length} batches (${endOffset} records) acknowledged, slowest ack ${slowestAckMs} ms; good consumer read ${consumed.length} batches meanwhile; broker peak RSS ${(broker.peakResidentBytes / 1048576).toFixed(1)} MiB`);
 
     assert.ok(broker.isRunning, `the broker died during the attack (${replay}):\n${broker.output.slice(-4000)}`);
     assert.doesNotThrow(() => process.kill(broker.pid, 0), 'the broker pid is alive');
@@ -167,6 +192,8 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
     assert.ok(broker.peakResidentBytes < RSS_BOUND_BYTES, `broker RSS peaked at ${broker.peakResidentBytes} bytes, above ${RSS_BOUND_BYTES}`);
     assert.deepEqual(unexpectedHandlerFailures(broker.output).slice(0, FAILURES_SHOWN), [], `handler failures other than unparseable requests (${replay})`);
     assert.ok(acked.length > 0, 'the good client got acknowledgements during the attack');
+    assert.ok(consumed.length > 0 && consumed.length <= acked.length, `the good consumer read ${consumed.length} batches, ${acked.length} acknowledged`);
+    consumed.forEach((batch, i) => assert.equal(sameBatch(batch, acked[i]!), null, `batch ${i} as the consumer read it during the attack`));
 
     await verifyAcknowledged(broker.port, acked, endOffset, 'after the attack');
 

@@ -87,49 +87,60 @@ export class GoodClient {
     return reply.baseOffset;
   }
 
+  /**
+   * One Fetch from `offset`: the whole batches returned (a partial one at the end is dropped, as
+   * clients do) and the high watermark. Waits up to `maxWaitMs` for at least one byte.
+   */
+  async fetchOnce(topic: string, partition: number, offset: bigint, maxWaitMs: number): Promise<{ batches: Buffer[]; highWatermark: bigint }> {
+    const correlationId = this.#correlationId++;
+    const frame = await this.#connection.request(
+      encodeRequest(fetchRequest, FETCH_VERSION, correlationId, CLIENT_ID, {
+        replicaId: -1,
+        maxWaitMs,
+        minBytes: 1,
+        maxBytes: 4 * 1024 * 1024,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      }),
+      this.#timeoutMs + maxWaitMs,
+    );
+    const { correlationId: answered, body } = decodeResponse(fetchResponse, FETCH_VERSION, frame);
+    if (answered !== correlationId) throw new Error(`fetch answered with correlation id ${answered}, expected ${correlationId}`);
+    if (body.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${body.errorCode}`);
+    const reply = body.responses[0]?.partitions[0];
+    if (reply === undefined) throw new Error('fetch response without the partition');
+    if (reply.errorCode !== ErrorCode.NONE) throw new Error(`fetch of offset ${offset} failed with error code ${reply.errorCode}`);
+    const records = (reply.records as Buffer | null) ?? Buffer.alloc(0); // decoded records are Buffer views
+    const batches: Buffer[] = [];
+    let at = 0;
+    while (records.length - at >= RECORD_BATCH_HEADER_BYTES) {
+      const size = RECORD_BATCH_LOG_OVERHEAD_BYTES + records.readInt32BE(at + RecordBatchField.batchLength);
+      if (records.length - at < size) break; // a partial batch at the end is allowed
+      const batch = Buffer.from(records.subarray(at, at + size));
+      at += size;
+      const lastOffset = batch.readBigInt64BE(RecordBatchField.baseOffset) + BigInt(batch.readInt32BE(RecordBatchField.lastOffsetDelta));
+      if (lastOffset >= offset) batches.push(batch);
+    }
+    return { batches, highWatermark: reply.highWatermark };
+  }
+
   /** Every batch of the partition from `fromOffset` up to `endOffset` (exclusive), by Fetch. */
   async readAll(topic: string, partition: number, fromOffset: bigint, endOffset: bigint): Promise<Buffer[]> {
     const batches: Buffer[] = [];
     let next = fromOffset;
     while (next < endOffset) {
-      const correlationId = this.#correlationId++;
-      const frame = await this.#connection.request(
-        encodeRequest(fetchRequest, FETCH_VERSION, correlationId, CLIENT_ID, {
-          replicaId: -1,
-          maxWaitMs: 500,
-          minBytes: 1,
-          maxBytes: 4 * 1024 * 1024,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [{ topic, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 1024 * 1024 }] }],
-          forgottenTopicsData: [],
-          rackId: '',
-        }),
-        this.#timeoutMs,
-      );
-      const { body } = decodeResponse(fetchResponse, FETCH_VERSION, frame);
-      if (body.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed with error code ${body.errorCode}`);
-      const reply = body.responses[0]?.partitions[0];
-      if (reply === undefined) throw new Error('fetch response without the partition');
-      if (reply.errorCode !== ErrorCode.NONE) throw new Error(`fetch of offset ${next} failed with error code ${reply.errorCode}`);
-      if (reply.highWatermark < endOffset) throw new Error(`high watermark ${reply.highWatermark} is below the ${endOffset} offsets acknowledged`);
-      const records = (reply.records as Buffer | null) ?? Buffer.alloc(0); // decoded records are Buffer views
-      let at = 0;
-      let progressed = false;
-      while (records.length - at >= RECORD_BATCH_HEADER_BYTES) {
-        const size = RECORD_BATCH_LOG_OVERHEAD_BYTES + records.readInt32BE(at + RecordBatchField.batchLength);
-        if (records.length - at < size) break; // a partial batch at the end is allowed
-        const batch = Buffer.from(records.subarray(at, at + size));
-        at += size;
-        const lastOffset = batch.readBigInt64BE(RecordBatchField.baseOffset) + BigInt(batch.readInt32BE(RecordBatchField.lastOffsetDelta));
-        if (lastOffset < next) continue;
-        batches.push(batch);
-        next = lastOffset + 1n;
-        progressed = true;
+      const { batches: fetched, highWatermark } = await this.fetchOnce(topic, partition, next, 500);
+      if (highWatermark < endOffset) throw new Error(`high watermark ${highWatermark} is below the ${endOffset} offsets acknowledged`);
+      if (fetched.length === 0) throw new Error(`fetch at offset ${next} returned no whole batch`);
+      for (const batch of fetched) {
         if (next >= endOffset) break;
+        batches.push(batch);
+        next = batch.readBigInt64BE(RecordBatchField.baseOffset) + BigInt(batch.readInt32BE(RecordBatchField.lastOffsetDelta)) + 1n;
       }
-      if (!progressed) throw new Error(`fetch at offset ${next} returned no whole batch (${records.length} bytes)`);
     }
     return batches;
   }
