@@ -79,7 +79,10 @@ async function main(): Promise<void> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(clientAddress.port, clientAddress.host, () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(clientAddress.port, clientAddress.host, () => resolve());
+  });
   const clientPort = (server.address() as AddressInfo).port;
   process.stdout.write(`ready ${JSON.stringify({ raft: parseAddress(values.raft).port, client: clientPort })}\n`);
   const shutdown = (): void => {

@@ -39,7 +39,8 @@ export type ProposeReply = { readonly ok: true; readonly index: number } | { rea
 interface Member {
   readonly id: number;
   readonly raftPort: number;
-  readonly clientPort: number;
+  /** Chosen by the controller (it listens on port 0) and read from its ready line. */
+  clientPort: number;
   readonly directory: string;
   process: ChildProcess | null;
   stopped: boolean;
@@ -64,25 +65,31 @@ export class ProcessCluster {
     this.#timing = timing;
   }
 
-  static async start(count: number, timing: ClusterTiming): Promise<ProcessCluster> {
-    const cluster = new ProcessCluster(mkdtempSync(join(tmpdir(), 'fjord-raft-')), timing);
-    for (let id = 1; id <= count; id++) {
-      cluster.#members.set(id, {
-        id,
-        raftPort: await freePort(),
-        clientPort: await freePort(),
-        directory: join(cluster.root, `controller-${id}`),
-        process: null,
-        stopped: false,
-      });
+  /**
+   * Starts `count` controllers. Raft ports are probed free and then handed to every controller, so
+   * another process can take one in between; a start that fails is retried with fresh ports.
+   */
+  static async start(count: number, timing: ClusterTiming, attempts = 3): Promise<ProcessCluster> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = new ProcessCluster(mkdtempSync(join(tmpdir(), 'fjord-raft-')), timing);
+      for (let id = 1; id <= count; id++) {
+        cluster.#members.set(id, {
+          id,
+          raftPort: await freePort(),
+          clientPort: 0,
+          directory: join(cluster.root, `controller-${id}`),
+          process: null,
+          stopped: false,
+        });
+      }
+      try {
+        await Promise.all([...cluster.#members.keys()].map((id) => cluster.launch(id)));
+        return cluster;
+      } catch (error) {
+        await cluster.close();
+        if (attempt >= attempts) throw error;
+      }
     }
-    try {
-      await Promise.all([...cluster.#members.keys()].map((id) => cluster.launch(id)));
-    } catch (error) {
-      await cluster.close();
-      throw error;
-    }
-    return cluster;
   }
 
   get ids(): number[] {
@@ -109,7 +116,7 @@ export class ProcessCluster {
         '--id', String(id),
         '--dir', member.directory,
         '--raft', `127.0.0.1:${member.raftPort}`,
-        '--client', `127.0.0.1:${member.clientPort}`,
+        '--client', '127.0.0.1:0',
         '--peers', peers,
         '--bootstrap',
         '--tick-ms', String(this.#timing.tickMs),
@@ -127,16 +134,20 @@ export class ProcessCluster {
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`controller ${id} did not start: ${this.stderr}`)), 15_000);
+      let started = false;
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('ready ')) {
+        const line = /ready (\{.*\})\n/.exec(output);
+        if (line?.[1] !== undefined && !started) {
+          started = true;
+          member.clientPort = (JSON.parse(line[1]) as { client: number }).client;
           clearTimeout(timer);
           resolve();
         }
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`controller ${id} exited with ${code} while starting: ${this.stderr}`));
+        if (!started) reject(new Error(`controller ${id} exited with ${code} while starting: ${this.stderr}`));
       });
     });
   }
