@@ -6,7 +6,8 @@
  * connection gets Kafka's answer or is closed (never hangs past its timeout); the good client's
  * every produce is acknowledged, and a good consumer following the partition meanwhile reads
  * exactly what was acknowledged; everything acknowledged reads back exact, and again after a
- * SIGTERM (exit code 0) and a restart on the same data directory.
+ * SIGTERM (exit code 0) and a restart on the same data directory, where kcat (librdkafka), when
+ * installed, also consumes every acknowledged record.
  *
  * Replay: the seed is printed; FJORD_FAULT_SEED=<seed> reruns the same cases.
  * Soak: FJORD_FAULT_CASES=<n> sets the number of random cases (default 2500; the sweeps add about
@@ -19,6 +20,7 @@ import { attackCases, type AttackCase } from './helpers/attack-cases.ts';
 import { runAttack, type CaseResult } from './helpers/attack-runner.ts';
 import { BrokerProcess } from './helpers/broker-process.ts';
 import { GoodClient, sameBatch, type AckedBatch } from './helpers/good-client.ts';
+import { kcatConsume, kcatInstalled } from './helpers/kcat.ts';
 import { SeededRandom, seedFromEnvironment } from './helpers/seeded-random.ts';
 import { RecordBatchField } from '../../src/protocol/index.ts';
 import { recordBatch } from '../helpers/record-batches.ts';
@@ -99,6 +101,8 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
 
     // The good client: one batch at a time with acks=1, every ack checked, until the attack ends.
     const acked: AckedBatch[] = [];
+    /** Key and value lengths of every acknowledged record, in offset order (for the kcat check). */
+    const ackedRecordLengths: { keyBytes: number; valueBytes: number }[] = [];
     let producing = true;
     let slowestAckMs = 0;
     const producer = (async () => {
@@ -110,12 +114,14 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
           const recordCount = values.between(1, 3);
           const records = [];
           for (let i = 0; i < recordCount; i++) records.push({ timestamp: Date.now() + i, key: values.bytes(4), value: values.bytes(values.between(0, 200)) });
+          const lengths = records.map((record) => ({ keyBytes: record.key.length, valueBytes: record.value.length }));
           const batch = recordBatch(records);
           const started = Date.now();
           const baseOffset = await client.produce(GOOD_TOPIC, 0, batch);
           slowestAckMs = Math.max(slowestAckMs, Date.now() - started);
           assert.equal(baseOffset, expectedOffset, 'the good client is the only writer: offsets are contiguous');
           acked.push({ baseOffset, batch, recordCount });
+          ackedRecordLengths.push(...lengths);
           expectedOffset += BigInt(recordCount);
           await new Promise((resolve) => setTimeout(resolve, 2));
         }
@@ -208,6 +214,16 @@ test('a broker attacked with random and mutated frames stays up and bounded, ans
     assert.equal(await broker.stop(), 0, 'SIGTERM after the attack exits 0');
     broker = await BrokerProcess.start({ overrides, dataDir });
     await verifyAcknowledged(broker.port, acked, endOffset, 'after a restart');
+    if (kcatInstalled()) {
+      const read = await kcatConsume(`127.0.0.1:${broker.port}`, GOOD_TOPIC, 0, ackedRecordLengths.length);
+      assert.deepEqual(
+        read.map((record) => [record.offset, record.keyBytes, record.valueBytes]),
+        ackedRecordLengths.map((lengths, offset) => [BigInt(offset), lengths.keyBytes, lengths.valueBytes]),
+        'kcat (librdkafka) reads every acknowledged record after the restart',
+      );
+    } else {
+      t.diagnostic('kcat is not installed: the librdkafka cross-check did not run (Fetch checked every byte)');
+    }
     assert.equal(await broker.stop(), 0, 'SIGTERM after the restart exits 0');
   } finally {
     await broker.kill();
