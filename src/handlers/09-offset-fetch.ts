@@ -5,8 +5,9 @@
  * error, as does every partition of an unknown group.
  *
  * requireStable (v7+) asks for UNSTABLE_OFFSET_COMMIT while transactional offsets are pending;
- * there are no transactions yet, so nothing is ever pending. v9's member id and epoch are
- * checked only for consumer-protocol groups, which this coordinator does not host yet.
+ * there are no transactions yet, so nothing is ever pending. v9's member id and epoch are checked
+ * for consumer-protocol groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH as the group's error), not
+ * for classic ones, as in Kafka.
  */
 import { ErrorCode, offsetFetchRequest, offsetFetchResponse } from '../protocol/index.ts';
 import type { PartitionOffset } from '../coordinator/group/group-coordinator.ts';
@@ -46,7 +47,11 @@ export const offsetFetchHandler = defineHandler({
     if (context.header.apiVersion >= 8) {
       return {
         throttleTimeMs: 0,
-        groups: request.groups.map((group) => ({ groupId: group.groupId, topics: fetchGroup(group.groupId, group.topics, context), errorCode: ErrorCode.NONE })),
+        groups: request.groups.map((group) => {
+          const errorCode = context.broker.groups.coordinator.validateOffsetFetch(group.groupId, group.memberId, group.memberEpoch);
+          if (errorCode !== ErrorCode.NONE) return { groupId: group.groupId, topics: [], errorCode };
+          return { groupId: group.groupId, topics: fetchGroup(group.groupId, group.topics, context), errorCode: ErrorCode.NONE };
+        }),
       };
     }
     return { throttleTimeMs: 0, topics: fetchGroup(request.groupId, request.topics, context), errorCode: ErrorCode.NONE };

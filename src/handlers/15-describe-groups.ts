@@ -2,7 +2,8 @@
  * DescribeGroups (key 15), v0-6. Per group: state, protocol type, and members. As in Kafka, the
  * selected protocol, each member's metadata and assignment are filled only when the group is
  * Stable. An unknown group is described as Dead: with no error before v6, and with
- * GROUP_ID_NOT_FOUND from v6 (KIP-1043). Authorized operations (v3+) are all of a group's when
+ * GROUP_ID_NOT_FOUND from v6 (KIP-1043); so is a group running the consumer protocol, which
+ * ConsumerGroupDescribe describes, as in Kafka 4.x. Authorized operations (v3+) are all of a group's when
  * asked for, as with no authorizer.
  */
 import { ErrorCode, describeGroupsRequest, describeGroupsResponse } from '../protocol/index.ts';
@@ -26,7 +27,7 @@ export const describeGroupsHandler = defineHandler({
         const notFound = described.errorCode === ErrorCode.GROUP_ID_NOT_FOUND;
         return {
           errorCode: notFound && version < 6 ? ErrorCode.NONE : described.errorCode,
-          errorMessage: notFound && version >= 6 ? `Group ${groupId} not found.` : null,
+          errorMessage: notFound && version >= 6 ? (described.notClassic === true ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`) : null,
           groupId,
           groupState: described.state,
           protocolType: described.protocolType,

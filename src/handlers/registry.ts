@@ -29,6 +29,8 @@ import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.ts';
 import type { Handler } from './types.ts';
 
 export const HANDLERS: readonly Handler[] = [
@@ -59,6 +61,8 @@ export const HANDLERS: readonly Handler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 
 export const HANDLERS_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((handler) => [handler.request.apiKey, handler]));

@@ -1,7 +1,8 @@
 // Consumer groups with the Java client 4.1 (kafka-clients; JoinGroup v9, SyncGroup v5, Heartbeat
 // v4, LeaveGroup v5, OffsetCommit v9, OffsetFetch v9 multi-group, FindCoordinator v6 batched):
-// classic-protocol consumers with the range and the cooperative-sticky assignors share a topic,
-// each record read once by its partition's owner, commits read back; AdminClient
+// classic-protocol consumers with the range and the cooperative-sticky assignors, and
+// group.protocol=consumer (KIP-848, ConsumerGroupHeartbeat) consumers, share a topic, each record
+// read once by its partition's owner, commits read back; AdminClient
 // listConsumerGroups, describeConsumerGroups, listConsumerGroupOffsets,
 // alterConsumerGroupOffsets, deleteConsumerGroupOffsets, removeMembersFromConsumerGroup and
 // deleteConsumerGroups. The program runs in one JVM (start-up is the slow part) from a source file
@@ -47,12 +48,17 @@ public class GroupsCheck {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
     props.put("group.id", group);
-    props.put("group.protocol", "classic");
-    props.put("partition.assignment.strategy", assignor);
+    if (assignor.equals("consumer")) {
+      // KIP-848: the broker assigns (its default, uniform); session and heartbeat are the broker's.
+      props.put("group.protocol", "consumer");
+    } else {
+      props.put("group.protocol", "classic");
+      props.put("partition.assignment.strategy", assignor);
+      props.put("session.timeout.ms", "10000");
+      props.put("heartbeat.interval.ms", "500");
+    }
     props.put("auto.offset.reset", "earliest");
     props.put("enable.auto.commit", "false");
-    props.put("session.timeout.ms", "10000");
-    props.put("heartbeat.interval.ms", "500");
     props.put("max.poll.interval.ms", "30000");
     if (instanceId != null) props.put("group.instance.id", instanceId);
     return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
@@ -121,6 +127,16 @@ public class GroupsCheck {
       });
       step("classic protocol, cooperative-sticky assignor: two consumers share four partitions and commit", () -> {
         share(admin, "java-coop", "java-coop-group", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        return null;
+      });
+      step("group.protocol=consumer (KIP-848): two consumers share four partitions and commit", () -> {
+        share(admin, "java-848", "java-848-group", "consumer");
+        return null;
+      });
+      step("AdminClient describes a consumer-protocol group", () -> {
+        ConsumerGroupDescription described = admin.describeConsumerGroups(List.of("java-848-group")).all().get().get("java-848-group");
+        check(described.type() == GroupType.CONSUMER, "type " + described.type());
+        check(described.groupState() == GroupState.EMPTY, "state " + described.groupState());
         return null;
       });
       step("AdminClient lists and describes consumer groups", () -> {

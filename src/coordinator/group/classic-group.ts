@@ -6,6 +6,7 @@
  */
 import type { CancelTimer } from './timers.ts';
 import type { CommittedOffset } from './group-records.ts';
+import type { ConsumerGroupState } from './consumer-group.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -107,6 +108,8 @@ export class ClassicGroup {
   /** The first rebalance of an empty group is waiting out group.initial.rebalance.delay.ms. */
   initialDelay = false;
   readonly offsets = new Map<string, { topic: string; partition: number; value: CommittedOffset }>();
+  /** Set while the group uses the consumer protocol (KIP-848); classic members are then none. */
+  consumer: ConsumerGroupState | null = null;
 
   constructor(groupId: string, nowMs: number) {
     this.groupId = groupId;

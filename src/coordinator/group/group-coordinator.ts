@@ -22,8 +22,12 @@ import { randomUUID } from 'node:crypto';
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ClassicGroup, ClassicMember, GROUP_STATES, offsetKey, type GroupState, type JoinResult, type Protocol, type SyncResult } from './classic-group.ts';
+import type { AssignorName } from './consumer-assignors.ts';
+import { ConsumerProtocol, toWire, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult, type TopicLookup } from './consumer-group.ts';
 import type { CommittedOffset, GroupRecord, StoredGroup } from './group-records.ts';
 import type { Timers } from './timers.ts';
+
+export type { ConsumerHeartbeatRequest, ConsumerHeartbeatResult, TopicLookup } from './consumer-group.ts';
 
 export type { GroupState, JoinResult, SyncResult, Protocol } from './classic-group.ts';
 
@@ -38,6 +42,36 @@ export interface GroupCoordinatorConfig {
   readonly offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes (Kafka's default 4096). */
   readonly offsetMetadataMaxBytes: number;
+  /** group.consumer.session.timeout.ms. */
+  readonly consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms. */
+  readonly consumerHeartbeatIntervalMs: number;
+  /** group.consumer.max.size. */
+  readonly consumerMaxSize: number;
+  /** group.consumer.assignors (uniform, range); the first is the default. */
+  readonly consumerAssignors: readonly AssignorName[];
+}
+
+export interface ConsumerGroupDescription {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly groupId: string;
+  readonly groupState: string;
+  readonly groupEpoch: number;
+  readonly assignmentEpoch: number;
+  readonly assignorName: string;
+  readonly members: ReadonlyArray<{
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    memberEpoch: number;
+    clientId: string;
+    clientHost: string;
+    subscribedTopicNames: string[];
+    subscribedTopicRegex: string | null;
+    assignment: Array<{ topicId: string; topicName: string; partitions: number[] }>;
+    targetAssignment: Array<{ topicId: string; topicName: string; partitions: number[] }>;
+  }>;
 }
 
 /** Writes records of one group durably; resolves with a Kafka error code (0 when written). */
@@ -101,6 +135,8 @@ export interface PartitionOffset {
 
 export interface GroupDescription {
   readonly errorCode: number;
+  /** Set for a group that exists but runs the consumer protocol. */
+  readonly notClassic?: boolean;
   readonly groupId: string;
   readonly state: GroupState;
   readonly protocolType: string;
@@ -111,8 +147,9 @@ export interface GroupDescription {
 export interface ListedGroup {
   readonly groupId: string;
   readonly protocolType: string;
-  readonly state: GroupState;
-  readonly type: 'classic';
+  /** Classic states, or the consumer protocol's (Empty, Assigning, Reconciling, Stable). */
+  readonly state: string;
+  readonly type: 'classic' | 'consumer';
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -145,14 +182,100 @@ export class GroupCoordinator {
   readonly #persistence: GroupPersistence;
   readonly #config: GroupCoordinatorConfig;
   readonly #groups = new Map<string, ClassicGroup>();
+  readonly #consumer: ConsumerProtocol;
   #retentionTimer: (() => void) | null = null;
   #closed = false;
 
-  constructor(options: { timers: Timers; persistence: GroupPersistence; config: GroupCoordinatorConfig }) {
+  constructor(options: { timers: Timers; persistence: GroupPersistence; config: GroupCoordinatorConfig; topics?: TopicLookup }) {
     this.#timers = options.timers;
     this.#persistence = options.persistence;
     this.#config = options.config;
+    const topics: TopicLookup = options.topics ?? { byName: () => undefined, byId: () => undefined, names: () => [] };
+    this.#consumer = new ConsumerProtocol(
+      options.timers,
+      {
+        sessionTimeoutMs: options.config.consumerSessionTimeoutMs,
+        heartbeatIntervalMs: options.config.consumerHeartbeatIntervalMs,
+        maxSize: options.config.consumerMaxSize,
+        assignors: options.config.consumerAssignors,
+      },
+      topics,
+      (groupId) => this.#groups.get(groupId)?.transitionTo('Empty', this.#timers.now()),
+    );
     this.#scheduleRetentionCheck();
+  }
+
+  // ---------------------------------------------------------------- ConsumerGroupHeartbeat (KIP-848)
+
+  consumerGroupHeartbeat(request: ConsumerHeartbeatRequest): ConsumerHeartbeatResult {
+    const fail = (errorCode: number, errorMessage: string | null): ConsumerHeartbeatResult => ({ errorCode, errorMessage, memberId: null, memberEpoch: request.memberEpoch, heartbeatIntervalMs: 0, assignment: null });
+    if (this.#closed) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+    const invalid = this.#consumer.validate(request);
+    if (invalid !== null) return fail(invalid.errorCode, invalid.message);
+    let group = this.#groups.get(request.groupId);
+    if (group === undefined) {
+      // Membership is not durable: after a restart a member's group may be unknown; it rejoins.
+      if (request.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${request.memberId} is not a member of group ${request.groupId}.`);
+      group = new ClassicGroup(request.groupId, this.#timers.now());
+      this.#groups.set(request.groupId, group);
+    }
+    if (group.consumer === null) {
+      if (group.members.size > 0 || group.state !== 'Empty') return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${request.groupId} is not a consumer group.`);
+      group.consumer = this.#consumer.newGroup();
+    }
+    return this.#consumer.heartbeat(request.groupId, group.consumer, request);
+  }
+
+  consumerGroupDescribe(groupId: string): ConsumerGroupDescription {
+    const group = this.#groups.get(groupId);
+    const consumer = group?.consumer ?? null;
+    if (group === undefined || consumer === null) {
+      return {
+        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+        errorMessage: group === undefined ? `Group ${groupId} not found.` : `Group ${groupId} is not a consumer group.`,
+        groupId,
+        groupState: 'Dead',
+        groupEpoch: -1,
+        assignmentEpoch: -1,
+        assignorName: '',
+        members: [],
+      };
+    }
+    const named = (assignment: Map<string, Set<number>>) => toWire(assignment).map((entry) => ({ ...entry, topicName: this.#consumer.topicName(entry.topicId) }));
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupId,
+      groupState: consumer.state(),
+      groupEpoch: consumer.groupEpoch,
+      assignmentEpoch: consumer.assignmentEpoch,
+      assignorName: consumer.assignorName,
+      members: [...consumer.members.values()].map((member) => ({
+        memberId: member.memberId,
+        instanceId: member.instanceId,
+        rackId: member.rackId,
+        memberEpoch: member.memberEpoch,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        subscribedTopicNames: [...member.subscribedTopicNames],
+        subscribedTopicRegex: member.subscribedTopicRegex,
+        assignment: named(member.assigned),
+        targetAssignment: named(consumer.target.get(member.memberId) ?? new Map()),
+      })),
+    };
+  }
+
+  /**
+   * OffsetFetch v9+ names the member: for a consumer-protocol group it must exist with that epoch
+   * (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH). Classic groups are not checked, as in Kafka.
+   */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const consumer = this.#groups.get(groupId)?.consumer ?? null;
+    if (consumer === null || memberId === null) return ErrorCode.NONE;
+    const member = this.#consumer.member(consumer, memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
   }
 
   // ---------------------------------------------------------------- JoinGroup
@@ -178,6 +301,12 @@ export class GroupCoordinator {
       return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
     }
     if (group.state === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (group.consumer !== null) {
+      // Classic members do not join a group running the consumer protocol (no upgrade path yet).
+      if (group.consumer.members.size > 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      this.#consumer.close(group.consumer);
+      group.consumer = null;
+    }
     if (!group.supportsProtocols(request.protocolType, request.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     return new Promise<JoinResult>((respond) => {
       if (isUnknownMember) this.#newMemberJoin(group, request, respond);
@@ -683,6 +812,16 @@ export class GroupCoordinator {
 
   #validateCommit(group: ClassicGroup, request: OffsetCommitRequestData): number {
     if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.consumer !== null) {
+      const consumer = group.consumer;
+      if (request.generationId < 0 && request.memberId === '' && request.groupInstanceId === null) return consumer.members.size === 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+      const member = this.#consumer.member(consumer, request.memberId);
+      if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (request.requestVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+      if (request.generationId > member.memberEpoch) return ErrorCode.FENCED_MEMBER_EPOCH;
+      if (request.generationId < member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+      return ErrorCode.NONE;
+    }
     if (request.generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;
     if (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null) {
       if (group.isStaticMemberFenced(request.groupInstanceId, request.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
@@ -731,7 +870,9 @@ export class GroupCoordinator {
     const group = this.#groups.get(groupId);
     if (group === undefined || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     let subscribed: Set<string> | null = null;
-    if (group.state !== 'Empty') {
+    if (group.consumer !== null && group.consumer.members.size > 0) {
+      subscribed = new Set([...group.consumer.members.values()].flatMap((member) => member.subscribedTopicNames));
+    } else if (group.state !== 'Empty') {
       if (group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
       subscribed = subscribedTopics(group);
     }
@@ -758,6 +899,7 @@ export class GroupCoordinator {
   describeGroup(groupId: string): GroupDescription {
     const group = this.#groups.get(groupId);
     if (group === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, groupId, state: 'Dead', protocolType: '', protocolName: '', members: [] };
+    if (group.consumer !== null) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, groupId, state: 'Dead', protocolType: '', protocolName: '', members: [], notClassic: true };
     const stable = group.state === 'Stable';
     return {
       errorCode: ErrorCode.NONE,
@@ -783,9 +925,11 @@ export class GroupCoordinator {
     const out: ListedGroup[] = [];
     for (const group of this.#groups.values()) {
       if (group.state === 'Dead') continue;
-      if (stateFilter.size > 0 && !stateFilter.has(group.state.toLowerCase())) continue;
-      if (typeFilter.size > 0 && !typeFilter.has('classic')) continue;
-      out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, type: 'classic' });
+      const type = group.consumer !== null ? 'consumer' : 'classic';
+      const state = group.consumer !== null ? group.consumer.state() : group.state;
+      if (stateFilter.size > 0 && !stateFilter.has(state.toLowerCase())) continue;
+      if (typeFilter.size > 0 && !typeFilter.has(type)) continue;
+      out.push({ groupId: group.groupId, protocolType: type === 'consumer' ? 'consumer' : (group.protocolType ?? ''), state, type });
     }
     return out;
   }
@@ -795,7 +939,7 @@ export class GroupCoordinator {
     if (!validGroupId(groupId)) return ErrorCode.INVALID_GROUP_ID;
     const group = this.#groups.get(groupId);
     if (group === undefined || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    if (group.state !== 'Empty' || (group.consumer !== null && group.consumer.members.size > 0)) return ErrorCode.NON_EMPTY_GROUP;
     const written = coordinatorWriteError(await this.#persistence.write(groupId, tombstones(group)));
     if (written !== ErrorCode.NONE) return written;
     this.#forget(group);
@@ -804,6 +948,7 @@ export class GroupCoordinator {
 
   #forget(group: ClassicGroup): void {
     group.transitionTo('Dead', this.#timers.now());
+    if (group.consumer !== null) this.#consumer.close(group.consumer);
     group.rebalanceTimer?.();
     group.syncTimer?.();
     for (const cancel of group.pendingMembers.values()) cancel();
@@ -945,10 +1090,11 @@ export class GroupCoordinator {
     const nowMs = this.#timers.now();
     let expired = 0;
     for (const group of [...this.#groups.values()]) {
-      if (group.state !== 'Empty' || group.pendingMembers.size > 0) continue;
+      if (group.state !== 'Empty' || group.pendingMembers.size > 0 || (group.consumer !== null && group.consumer.members.size > 0)) continue;
       // A group that had members counts from when it became Empty; a simple group (offsets only)
       // from each commit.
-      const expiredOffsets = [...group.offsets.values()].filter(({ value }) => nowMs - (group.protocolType === null ? value.commitTimestampMs : group.stateTimestampMs) >= this.#config.offsetsRetentionMs);
+      const hadMembers = group.protocolType !== null || group.consumer !== null;
+      const expiredOffsets = [...group.offsets.values()].filter(({ value }) => nowMs - (hadMembers ? group.stateTimestampMs : value.commitTimestampMs) >= this.#config.offsetsRetentionMs);
       const removeGroup = expiredOffsets.length === group.offsets.size;
       if (expiredOffsets.length === 0 && !removeGroup) continue;
       const records: GroupRecord[] = expiredOffsets.map(({ topic, partition }) => ({ kind: 'offset', groupId: group.groupId, topic, partition, value: null }));
@@ -968,6 +1114,7 @@ export class GroupCoordinator {
     for (const group of this.#groups.values()) {
       group.rebalanceTimer?.();
       group.syncTimer?.();
+      if (group.consumer !== null) this.#consumer.close(group.consumer);
       for (const cancel of group.pendingMembers.values()) cancel();
       for (const member of group.members.values()) {
         member.sessionTimer?.();

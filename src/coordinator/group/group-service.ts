@@ -17,6 +17,8 @@ const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 const OFFSET_METADATA_MAX_BYTES = 4096;
 /** Kafka's offsets.topic.segment.bytes default. */
 const OFFSETS_TOPIC_SEGMENT_BYTES = 104_857_600;
+/** Kafka's group.consumer.max.size default (Integer.MAX_VALUE). */
+const CONSUMER_GROUP_MAX_SIZE = 2_147_483_647;
 /** How often the group state snapshot is rewritten when something changed. */
 export const GROUP_SNAPSHOT_INTERVAL_MS = 60_000;
 
@@ -70,6 +72,21 @@ export class GroupService {
         offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
         offsetsRetentionCheckIntervalMs: OFFSETS_RETENTION_CHECK_INTERVAL_MS,
         offsetMetadataMaxBytes: OFFSET_METADATA_MAX_BYTES,
+        consumerSessionTimeoutMs: config.groupConsumerSessionTimeoutMs,
+        consumerHeartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs,
+        consumerMaxSize: CONSUMER_GROUP_MAX_SIZE,
+        consumerAssignors: ['uniform', 'range'],
+      },
+      topics: {
+        byName: (name) => {
+          const topic = options.metadata.topic(name);
+          return topic === undefined ? undefined : { topicId: topic.topicId, partitionCount: topic.partitionCount };
+        },
+        byId: (topicId) => {
+          const topic = options.metadata.topicById(topicId);
+          return topic === undefined ? undefined : { name: topic.name, partitionCount: topic.partitionCount };
+        },
+        names: () => options.metadata.topics().map((topic) => topic.name),
       },
     });
     const started = Date.now();

@@ -26,6 +26,10 @@ const CONFIG: GroupCoordinatorConfig = {
   offsetsRetentionMs: 7 * 24 * 3600_000,
   offsetsRetentionCheckIntervalMs: 0,
   offsetMetadataMaxBytes: 4096,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerMaxSize: 1000,
+  consumerAssignors: ['uniform', 'range'],
 };
 
 function setup(config: Partial<GroupCoordinatorConfig> = {}) {
