@@ -1,5 +1,5 @@
-// Consumer groups with confluent-kafka for Python (current librdkafka, classic protocol:
-// subscribe): two consumers share a topic, each record read once by its partition's owner,
+// Consumer groups with confluent-kafka for Python (current librdkafka): classic subscribe and
+// group.protocol=consumer (KIP-848, ConsumerGroupHeartbeat v1): two consumers share a topic, each record read once by its partition's owner,
 // commits, a new consumer resumes after them, and AdminClient lists and describes the group and
 // its offsets. The script is written to a temp directory and run in one Python process; its steps
 // are subtests here.
@@ -37,11 +37,15 @@ admin = AdminClient({"bootstrap.servers": bootstrap})
 topic = "python-groups"
 group = "python-group"
 
-def consumer():
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-                     "enable.auto.commit": False, "session.timeout.ms": 10000, "heartbeat.interval.ms": 500})
+def consumer(protocol="classic", group_id=None):
+    settings = {"bootstrap.servers": bootstrap, "group.id": group_id or group, "auto.offset.reset": "earliest", "enable.auto.commit": False}
+    if protocol == "classic":
+        settings.update({"session.timeout.ms": 10000, "heartbeat.interval.ms": 500})
+    else:
+        settings["group.protocol"] = "consumer"
+    return Consumer(settings)
 
-def produce(wave, per_partition):
+def produce(wave, per_partition, topic=topic):
     producer = Producer({"bootstrap.servers": bootstrap})
     values = []
     for partition in range(4):
@@ -52,9 +56,9 @@ def produce(wave, per_partition):
     check(producer.flush(30) == 0, "produced")
     return values
 
-def share():
-    admin.create_topics([NewTopic(topic, 4, 1)])["python-groups"].result()
-    first, second = consumer(), consumer()
+def share(topic=topic, protocol="classic", group_id=None):
+    admin.create_topics([NewTopic(topic, 4, 1)])[topic].result()
+    first, second = consumer(protocol, group_id), consumer(protocol, group_id)
     first.subscribe([topic])
     second.subscribe([topic])
     deadline = time.time() + 60
@@ -69,7 +73,7 @@ def share():
             check(tp.partition not in owners, "partition %d owned twice" % tp.partition)
             owners[tp.partition] = name
     check(sorted(owners) == [0, 1, 2, 3], "every partition owned: %s" % owners)
-    values = produce("one", 10)
+    values = produce("one", 10, topic)
     read = {}
     deadline = time.time() + 60
     while len(read) < len(values):
@@ -112,6 +116,8 @@ def administer():
     check(sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10), (3, 10)], "offsets: %s" % offsets.topic_partitions)
 
 step("classic subscribe: two consumers share four partitions, each record read once by its owner", share)
+step("group.protocol=consumer (KIP-848): two consumers share four partitions, each record read once by its owner",
+     lambda: share("python-848", "consumer", "python-848-group"))
 step("a new consumer of the group resumes after the committed offsets", resume)
 step("AdminClient lists and describes the group and its offsets", administer)
 if failures == 0:
@@ -119,8 +125,8 @@ if failures == 0:
 sys.exit(1 if failures else 0)
 `;
 
-test('confluent-kafka (Python) consumers subscribe, share partitions, commit and resume (classic protocol)', requireConfluentKafka(), async (t) => {
-  const broker = await startBroker({ overrides: { 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0' } });
+test('confluent-kafka (Python) consumers subscribe, share partitions, commit and resume (classic and consumer protocols)', requireConfluentKafka(), async (t) => {
+  const broker = await startBroker({ overrides: { 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0', 'group.consumer.heartbeat.interval.ms': '500' } });
   const dir = mkdtempSync(join(tmpdir(), 'fjord-groups-python-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'groups_check.py');
