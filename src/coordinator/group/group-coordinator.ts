@@ -1039,39 +1039,6 @@ export class GroupCoordinator {
     for (const group of this.#groups.values()) for (const member of group.members.values()) this.#scheduleSession(group, member);
   }
 
-  /** Every group of a `__consumer_offsets` partition as records (for a state snapshot). */
-  snapshotRecords(belongs: (groupId: string) => boolean): GroupRecord[] {
-    const out: GroupRecord[] = [];
-    for (const group of this.#groups.values()) {
-      if (group.state === 'Dead' || !belongs(group.groupId)) continue;
-      if (group.generationId > 0 || group.members.size > 0) {
-        out.push({
-          kind: 'group',
-          groupId: group.groupId,
-          value: {
-            protocolType: group.protocolType ?? '',
-            generationId: group.generationId,
-            protocolName: group.protocolName,
-            leaderId: group.leaderId,
-            stateTimestampMs: group.stateTimestampMs,
-            members: [...group.members.values()].map((member) => ({
-              memberId: member.memberId,
-              groupInstanceId: member.groupInstanceId,
-              clientId: member.clientId,
-              clientHost: member.clientHost,
-              rebalanceTimeoutMs: member.rebalanceTimeoutMs,
-              sessionTimeoutMs: member.sessionTimeoutMs,
-              subscription: member.metadataFor(group.protocolName),
-              assignment: member.assignment,
-            })),
-          },
-        });
-      }
-      for (const { topic, partition, value } of group.offsets.values()) out.push({ kind: 'offset', groupId: group.groupId, topic, partition, value });
-    }
-    return out;
-  }
-
   // ---------------------------------------------------------------- retention
 
   #scheduleRetentionCheck(): void {
