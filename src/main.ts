@@ -86,7 +86,37 @@ async function start(args: StartArguments): Promise<number> {
     log('error', 'not starting: fix the settings named above');
     return EXIT_INVALID_CONFIG;
   }
-  let broker: Broker;
+  // Signal handlers go in before anything starts, so a signal during start-up (or right after
+  // "started") still ends in a graceful shutdown.
+  let broker: Broker | undefined;
+  let signals = 0;
+  let stopped = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exit = new Promise<number>((resolve) => (resolveExit = resolve));
+  const stop = (running: Broker) =>
+    running.stop().then(
+      () => {
+        stopped = true;
+        resolveExit(EXIT_OK);
+      },
+      (error: unknown) => {
+        log('error', `shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        resolveExit(EXIT_FAILURE);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (stopped) return;
+    if (signals > 1) {
+      log('warn', `${signal} again: exiting without finishing the shutdown`);
+      process.exit(EXIT_FAILURE);
+    }
+    log('info', `${signal} received`);
+    if (broker !== undefined) void stop(broker);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   try {
     broker = await Broker.start(config, log);
   } catch (error) {
@@ -95,31 +125,8 @@ async function start(args: StartArguments): Promise<number> {
   }
   const where = broker.listeners.map((l) => `${l.listener.name}://${l.host}:${l.port}`).join(', ');
   log('info', `fjord ${version()} started: ${where} (cluster ${broker.metadata.clusterId}, node ${broker.metadata.nodeId})`);
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    let stopped = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (stopped) return;
-      if (signals > 1) {
-        log('warn', `${signal} again: exiting without finishing the shutdown`);
-        process.exit(EXIT_FAILURE);
-      }
-      log('info', `${signal} received`);
-      broker.stop().then(
-        () => {
-          stopped = true;
-          resolve(EXIT_OK);
-        },
-        (error: unknown) => {
-          log('error', `shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-          resolve(EXIT_FAILURE);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  if (signals > 0) void stop(broker); // a signal arrived while starting
+  return exit;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
