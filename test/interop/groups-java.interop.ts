@@ -194,7 +194,7 @@ public class GroupsCheck {
 }
 `;
 
-test('the Java client 4.1 runs classic consumer groups (range, cooperative-sticky) and administers them', requireJavaClient(), async (t) => {
+test('the Java client 4.1 runs consumer groups (classic range and cooperative-sticky, and group.protocol=consumer) and administers them', requireJavaClient(), async (t) => {
   const broker = await startBroker({ overrides: { 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0' } });
   const dir = mkdtempSync(join(tmpdir(), 'fjord-groups-java-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
