@@ -148,6 +148,37 @@ describe('group APIs over the wire', () => {
     assert.deepEqual(v8.groups.map((g) => [g.groupId, g.errorCode, g.topics.map((t) => t.partitions.map((p) => p.committedOffset))]), [['simple', 0, [[5n]]], ['nobody', 0, [[-1n]]]]);
   });
 
+  test('a member that joins and then never syncs cannot stall the group past the rebalance timeout', async () => {
+    const good = await fixture.connect();
+    const bad = await fixture.connect();
+    const joinAs = (connection: KafkaTestClient, memberId: string) =>
+      call(connection, joinGroupRequest, joinGroupResponse, 5, { groupId: 'stall', sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 1_000, memberId, protocolType: 'consumer', protocols: protocols() });
+    const goodId = (await joinAs(good, '')).memberId;
+    assert.equal((await joinAs(good, goodId)).generationId, 1);
+    await call(good, syncGroupRequest, syncGroupResponse, 3, { groupId: 'stall', generationId: 1, memberId: goodId, assignments: [] });
+    // The bad member joins (a rebalance starts), the good one rejoins: generation 2 with both.
+    const badId = (await joinAs(bad, '')).memberId;
+    const badJoin = joinAs(bad, badId);
+    const goodRejoin = await joinAs(good, goodId);
+    assert.equal(goodRejoin.generationId, 2);
+    assert.equal((await badJoin).generationId, 2);
+    const started = Date.now();
+    // The good leader syncs; the bad member never does, and keeps no heartbeat either.
+    const synced = await call(good, syncGroupRequest, syncGroupResponse, 3, { groupId: 'stall', generationId: 2, memberId: goodId, assignments: [{ memberId: goodId, assignment: Buffer.from('all') }] });
+    assert.equal(synced.errorCode, ErrorCode.NONE);
+    let beat = ErrorCode.NONE as number;
+    while (beat === ErrorCode.NONE && Date.now() - started < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      beat = (await call(good, heartbeatRequest, heartbeatResponse, 3, { groupId: 'stall', generationId: 2, memberId: goodId })).errorCode;
+    }
+    assert.equal(beat, ErrorCode.REBALANCE_IN_PROGRESS, 'the unsynced member was removed and the group rebalances');
+    const alone = await joinAs(good, goodId);
+    assert.equal(alone.generationId, 3);
+    assert.deepEqual(alone.members.map((m) => m.memberId), [goodId]);
+    const elapsedMs = Date.now() - started;
+    assert.ok(elapsedMs < 3_000, `the group moved on within the 1 s rebalance timeout (took ${elapsedMs} ms)`);
+  });
+
   test('DescribeGroups: unknown groups are Dead, with GROUP_ID_NOT_FOUND from v6; ListGroups filters by state (v4+)', async () => {
     const v5 = await call(client, describeGroupsRequest, describeGroupsResponse, 5, { groups: ['missing'], includeAuthorizedOperations: false });
     assert.deepEqual([v5.groups[0]?.errorCode, v5.groups[0]?.groupState], [ErrorCode.NONE, 'Dead']);
