@@ -320,12 +320,14 @@ export class GroupCoordinator {
       case 'Empty':
       case 'Dead':
         return true;
+      // Kafka counts members awaiting a join while preparing, so the last rejoining members are
+      // the ones left out when the maximum was lowered; otherwise the members.
       case 'PreparingRebalance': {
         const member = group.members.get(memberId);
         return (member !== undefined && member.awaitingJoin !== null) || group.awaitingJoinCount() < max;
       }
       default:
-        return group.members.has(memberId) || group.members.size + group.pendingMembers.size < max;
+        return group.members.has(memberId) || group.members.size < max;
     }
   }
 
