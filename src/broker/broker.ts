@@ -128,7 +128,6 @@ export class Broker {
         const address = await server.listen();
         servers.push(server);
         running.push({ listener, host: address.host, port: address.port });
-        log('info', `listening on ${listener.name}://${address.host}:${address.port}`);
       }
     } catch (error) {
       for (const server of servers) await server.close(0);
