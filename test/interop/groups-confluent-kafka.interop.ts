@@ -2,14 +2,16 @@
 // group.protocol=consumer (KIP-848, ConsumerGroupHeartbeat v1): two consumers share a topic, each record read once by its partition's owner,
 // commits, a new consumer resumes after them, and AdminClient lists and describes the group and
 // its offsets. The script is written to a temp directory and run in one Python process; its steps
-// are subtests here.
+// are subtests here. And in both protocols a running consumer keeps consuming across a broker
+// restart, each record once (consumer-protocol members rejoin: membership is not durable yet).
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { pythonPath, reportProgramSteps, requireConfluentKafka } from './clients.ts';
-import { runProgram, startBroker } from './harness.ts';
+import { kcatProduce, pythonPath, reportProgramSteps, requireConfluentKafka, requireKcat } from './clients.ts';
+import { runProgram, startBroker, startProgram } from './harness.ts';
 
 const SCRIPT = String.raw`
 import sys, time, traceback
@@ -134,3 +136,53 @@ test('confluent-kafka (Python) consumers subscribe, share partitions, commit and
   const result = await runProgram(pythonPath, [script, broker.bootstrap], { timeoutMs: 180_000 });
   await reportProgramSteps(t, result);
 });
+
+/** A consumer that prints each value it reads (committing it first), until killed. */
+const FOLLOWER = String.raw`
+import sys
+from confluent_kafka import Consumer
+consumer = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "group.protocol": sys.argv[3],
+                     "auto.offset.reset": "earliest", "enable.auto.commit": False})
+consumer.subscribe([sys.argv[4]])
+while True:
+    message = consumer.poll(0.2)
+    if message is None or message.error() is not None:
+        continue
+    consumer.commit(message=message, asynchronous=False)
+    print(message.value().decode(), flush=True)
+`;
+
+for (const protocol of ['classic', 'consumer'] as const) {
+  test(`confluent-kafka (${protocol} protocol) keeps consuming across a broker restart, from its committed offsets`, { ...requireConfluentKafka(), ...requireKcat() }, async (t) => {
+    const broker = await startBroker({ overrides: { 'num.partitions': '2', 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0', 'group.consumer.heartbeat.interval.ms': '500' } });
+    const dir = mkdtempSync(join(tmpdir(), 'fjord-groups-python-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const script = join(dir, 'follower.py');
+    writeFileSync(script, FOLLOWER);
+    const topic = `follow-${protocol}`;
+    const wave = async (name: string) => {
+      const records = Array.from({ length: 10 }, (_, index) => ({ key: `k${index}`, value: `${name}-${index}` }));
+      for (const partition of [0, 1]) await kcatProduce(broker.bootstrap, topic, records.filter((_, index) => index % 2 === partition), { partition });
+      return records.map((record) => record.value);
+    };
+    const read = (program: { stdout(): string }) => program.stdout().split('\n').filter((line) => line !== '');
+    const waitForCount = async (program: { stdout(): string }, count: number) => {
+      const started = Date.now();
+      while (read(program).length < count) {
+        if (Date.now() - started > 60_000) throw new Error(`read ${read(program).length} of ${count}: ${read(program).join(',')}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const first = await wave('one');
+    const follower = startProgram(pythonPath, [script, broker.bootstrap, `follow-${protocol}-group`, protocol, topic], { timeoutMs: 120_000 });
+    await waitForCount(follower, 10);
+    await broker.restart();
+    const second = await wave('two');
+    await waitForCount(follower, 20);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    follower.child.kill('SIGKILL');
+    await follower.done;
+    const values = read(follower);
+    assert.deepEqual([...values].sort(), [...first, ...second].sort(), `each record once, across the restart\n${follower.stderr()}`);
+  });
+}
