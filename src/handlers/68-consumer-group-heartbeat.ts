@@ -18,12 +18,12 @@ export const consumerGroupHeartbeatHandler = defineHandler({
   request: consumerGroupHeartbeatRequest,
   response: consumerGroupHeartbeatResponse,
   advertised: { min: 0, max: 1 },
-  handle(request, context) {
+  async handle(request, context) {
     const { config, groups } = context.broker;
     if (!config.groupCoordinatorRebalanceProtocols.includes('consumer')) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: 'The consumer group protocol is not enabled (group.coordinator.rebalance.protocols).', memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
-    const result = groups.coordinator.consumerGroupHeartbeat({
+    const result = await groups.coordinator.consumerGroupHeartbeat({
       groupId: request.groupId,
       memberId: request.memberId,
       memberEpoch: request.memberEpoch,

@@ -3,7 +3,7 @@
 // commits, a new consumer resumes after them, and AdminClient lists and describes the group and
 // its offsets. The script is written to a temp directory and run in one Python process; its steps
 // are subtests here. And in both protocols a running consumer keeps consuming across a broker
-// restart, each record once (consumer-protocol members rejoin: membership is not durable yet).
+// restart, each record once.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

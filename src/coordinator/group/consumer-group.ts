@@ -12,13 +12,15 @@
  * - Timeouts: a member silent for group.consumer.session.timeout.ms is removed; one that does not
  *   revoke within its rebalance timeout is fenced. A static member leaving with epoch -2 keeps its
  *   place for the session timeout, and its instance id rejoins into it.
- * - Membership is not written to __consumer_offsets (unlike Kafka's consumer group records): after
- *   a broker restart members get UNKNOWN_MEMBER_ID and rejoin; committed offsets are durable.
+ * - Durability: the group's whole state is one fjord record in __consumer_offsets, written when
+ *   a heartbeat changed it (before the response) or a timer removed a member (group-records.ts).
+ *   After a restart members carry on with their epochs; sessions restart at load.
  */
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ASSIGNOR_NAMES, assign, type Assignment, type AssignorName } from './consumer-assignors.ts';
+import type { StoredConsumerGroup } from './group-records.ts';
 import type { CancelTimer, Timers } from './timers.ts';
 
 export interface TopicLookup {
@@ -103,6 +105,8 @@ export class ConsumerGroupState {
   target = new Map<string, Assignment>();
   metadataSignature = '';
   assignorName: AssignorName;
+  /** The state last written to __consumer_offsets (JSON), or null. */
+  persisted: string | null = null;
 
   constructor(assignorName: AssignorName) {
     this.assignorName = assignorName;
@@ -172,12 +176,74 @@ export class ConsumerProtocol {
   readonly #topics: TopicLookup;
   /** Called when a group loses its last member, so the owner can record the state change. */
   readonly #onEmpty: (groupId: string) => void;
+  /** Called when a timer (session, revocation) changed a group, so the owner can persist it. */
+  readonly #onTimerChange: (groupId: string) => void;
 
-  constructor(timers: Timers, config: ConsumerConfig, topics: TopicLookup, onEmpty: (groupId: string) => void) {
+  constructor(timers: Timers, config: ConsumerConfig, topics: TopicLookup, onEmpty: (groupId: string) => void, onTimerChange: (groupId: string) => void) {
     this.#timers = timers;
     this.#config = config;
     this.#topics = topics;
     this.#onEmpty = onEmpty;
+    this.#onTimerChange = onTimerChange;
+  }
+
+  snapshot(group: ConsumerGroupState): StoredConsumerGroup {
+    const pairs = (assignment: Assignment) => [...assignment].map(([topicId, partitions]) => [topicId, [...partitions].sort((a, b) => a - b)] as const);
+    return {
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      assignorName: group.assignorName,
+      metadataSignature: group.metadataSignature,
+      members: [...group.members.values()].map((member) => ({
+        memberId: member.memberId,
+        instanceId: member.instanceId,
+        rackId: member.rackId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        subscribedTopicNames: [...member.subscribedTopicNames],
+        subscribedTopicRegex: member.subscribedTopicRegex,
+        serverAssignor: member.serverAssignor,
+        rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+        memberEpoch: member.memberEpoch,
+        previousMemberEpoch: member.previousMemberEpoch,
+        state: member.state,
+        assigned: pairs(member.assigned),
+        revoking: pairs(member.revoking),
+        target: pairs(group.target.get(member.memberId) ?? new Map()),
+      })),
+    };
+  }
+
+  restore(stored: StoredConsumerGroup): ConsumerGroupState {
+    const group = new ConsumerGroupState(ASSIGNOR_NAMES.includes(stored.assignorName as AssignorName) ? (stored.assignorName as AssignorName) : (this.#config.assignors[0] ?? 'uniform'));
+    group.groupEpoch = stored.groupEpoch;
+    group.assignmentEpoch = stored.assignmentEpoch;
+    group.metadataSignature = stored.metadataSignature;
+    const toAssignment = (pairs: ReadonlyArray<readonly [string, readonly number[]]>): Assignment => new Map(pairs.map(([topicId, partitions]) => [topicId, new Set(partitions)]));
+    for (const stored_ of stored.members) {
+      const member = new ConsumerMember(stored_.memberId, stored_.instanceId, stored_.rebalanceTimeoutMs, stored_.clientId, stored_.clientHost, stored_.rackId);
+      member.subscribedTopicNames = stored_.subscribedTopicNames;
+      member.subscribedTopicRegex = stored_.subscribedTopicRegex;
+      member.serverAssignor = stored_.serverAssignor;
+      member.memberEpoch = stored_.memberEpoch;
+      member.previousMemberEpoch = stored_.previousMemberEpoch;
+      member.state = stored_.state;
+      member.assigned = toAssignment(stored_.assigned);
+      member.revoking = toAssignment(stored_.revoking);
+      member.lastSent = signature(member.assigned);
+      group.members.set(member.memberId, member);
+      if (member.instanceId !== null) group.staticMembers.set(member.instanceId, member.memberId);
+      group.target.set(member.memberId, toAssignment(stored_.target));
+    }
+    return group;
+  }
+
+  /** After loading: restored members must heartbeat within the session timeout. */
+  startSessions(groupId: string, group: ConsumerGroupState): void {
+    for (const member of group.members.values()) {
+      this.#scheduleSession(groupId, group, member);
+      if (member.state === 'unrevoked') this.#scheduleRevocation(groupId, group, member);
+    }
   }
 
   newGroup(): ConsumerGroupState {
@@ -388,14 +454,21 @@ export class ConsumerProtocol {
       member.assigned = intersect(member.assigned, target);
       member.revoking = revoke;
       member.state = 'unrevoked';
-      member.revocationTimer?.();
-      member.revocationTimer = this.#timers.schedule(member.rebalanceTimeoutMs, () => {
-        member.revocationTimer = null;
-        if (group.members.get(member.memberId) === member && member.state === 'unrevoked') this.#remove(groupId, group, member);
-      });
+      this.#scheduleRevocation(groupId, group, member);
       return;
     }
     this.#advance(group, member);
+  }
+
+  #scheduleRevocation(groupId: string, group: ConsumerGroupState, member: ConsumerMember): void {
+    member.revocationTimer?.();
+    member.revocationTimer = this.#timers.schedule(member.rebalanceTimeoutMs, () => {
+      member.revocationTimer = null;
+      if (group.members.get(member.memberId) === member && member.state === 'unrevoked') {
+        this.#remove(groupId, group, member);
+        this.#onTimerChange(groupId);
+      }
+    });
   }
 
   /** Moves a member with nothing left to revoke to the assignment epoch, taking free partitions. */
@@ -435,7 +508,10 @@ export class ConsumerProtocol {
     member.sessionTimer?.();
     member.sessionTimer = this.#timers.schedule(this.#config.sessionTimeoutMs, () => {
       member.sessionTimer = null;
-      if (group.members.get(member.memberId) === member) this.#remove(groupId, group, member);
+      if (group.members.get(member.memberId) === member) {
+        this.#remove(groupId, group, member);
+        this.#onTimerChange(groupId);
+      }
     });
   }
 

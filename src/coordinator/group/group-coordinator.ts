@@ -201,13 +201,39 @@ export class GroupCoordinator {
       },
       topics,
       (groupId) => this.#groups.get(groupId)?.transitionTo('Empty', this.#timers.now()),
+      (groupId) => void this.#persistConsumerGroup(groupId),
     );
     this.#scheduleRetentionCheck();
   }
 
   // ---------------------------------------------------------------- ConsumerGroupHeartbeat (KIP-848)
 
-  consumerGroupHeartbeat(request: ConsumerHeartbeatRequest): ConsumerHeartbeatResult {
+  /**
+   * A consumer-protocol heartbeat. When it changed the group, the group's state is written to
+   * `__consumer_offsets` before the response (a failed write answers with the write's error).
+   */
+  async consumerGroupHeartbeat(request: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+    const result = this.#consumerGroupHeartbeat(request);
+    const written = await this.#persistConsumerGroup(request.groupId);
+    if (written !== ErrorCode.NONE && result.errorCode === ErrorCode.NONE) return { ...result, errorCode: written, errorMessage: 'The group state could not be written.', assignment: null };
+    return result;
+  }
+
+  /** Writes a consumer-protocol group's state when it differs from what was last written. */
+  async #persistConsumerGroup(groupId: string): Promise<number> {
+    const group = this.#groups.get(groupId);
+    const consumer = group?.consumer ?? null;
+    if (group === undefined || consumer === null) return ErrorCode.NONE;
+    const value = this.#consumer.snapshot(consumer);
+    const text = JSON.stringify(value);
+    if (text === consumer.persisted) return ErrorCode.NONE;
+    consumer.persisted = text;
+    const written = coordinatorWriteError(await this.#persistence.write(groupId, [{ kind: 'consumerGroup', groupId, value }]).catch(() => ErrorCode.UNKNOWN_SERVER_ERROR));
+    if (written !== ErrorCode.NONE && consumer.persisted === text) consumer.persisted = null;
+    return written;
+  }
+
+  #consumerGroupHeartbeat(request: ConsumerHeartbeatRequest): ConsumerHeartbeatResult {
     const fail = (errorCode: number, errorMessage: string | null): ConsumerHeartbeatResult => ({ errorCode, errorMessage, memberId: null, memberEpoch: request.memberEpoch, heartbeatIntervalMs: 0, assignment: null });
     if (this.#closed) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     const invalid = this.#consumer.validate(request);
@@ -994,6 +1020,19 @@ export class GroupCoordinator {
    */
   replay(record: GroupRecord): void {
     let group = this.#groups.get(record.groupId);
+    if (record.kind === 'consumerGroup') {
+      if (record.value === null) {
+        if (group !== undefined) group.consumer = null;
+        return;
+      }
+      if (group === undefined) {
+        group = new ClassicGroup(record.groupId, this.#timers.now());
+        this.#groups.set(record.groupId, group);
+      }
+      group.consumer = this.#consumer.restore(record.value);
+      group.consumer.persisted = JSON.stringify(record.value);
+      return;
+    }
     if (record.kind === 'offset') {
       if (record.value === null) {
         group?.offsets.delete(offsetKey(record.topic, record.partition));
@@ -1038,7 +1077,10 @@ export class GroupCoordinator {
 
   /** After loading: restored members must heartbeat within their session timeout. */
   startSessions(): void {
-    for (const group of this.#groups.values()) for (const member of group.members.values()) this.#scheduleSession(group, member);
+    for (const group of this.#groups.values()) {
+      for (const member of group.members.values()) this.#scheduleSession(group, member);
+      if (group.consumer !== null) this.#consumer.startSessions(group.groupId, group.consumer);
+    }
   }
 
   // ---------------------------------------------------------------- retention
@@ -1103,6 +1145,7 @@ function joinError(errorCode: number, memberId: string): JoinResult {
 function tombstones(group: ClassicGroup): GroupRecord[] {
   const records: GroupRecord[] = [...group.offsets.values()].map(({ topic, partition }) => ({ kind: 'offset', groupId: group.groupId, topic, partition, value: null }));
   records.push({ kind: 'group', groupId: group.groupId, value: null });
+  if (group.consumer !== null) records.push({ kind: 'consumerGroup', groupId: group.groupId, value: null });
   return records;
 }
 

@@ -14,6 +14,13 @@
  *                            clientHost string, rebalanceTimeout int32, sessionTimeout int32,
  *                            subscription bytes, assignment bytes }
  * A null value is a tombstone: the offset, or the whole group, is deleted.
+ *
+ * Consumer-protocol (KIP-848) groups are fjord's own record, not Kafka's six record types:
+ *   ConsumerGroupKey (fjord) v32512: version int16 = 32512, group string
+ *   ConsumerGroupValue (fjord) v0:   version int16 = 0, then the group's state as UTF-8 JSON
+ *                                    (epochs, assignor, members with subscriptions, epochs,
+ *                                    current, pending-revocation and target assignments)
+ * Kafka's loaders do not read this key version; fjord reads only its own topic.
  */
 
 export interface CommittedOffset {
@@ -43,9 +50,39 @@ export interface StoredGroup {
   readonly members: readonly StoredMember[];
 }
 
+/** A consumer-protocol group's state, as ConsumerProtocol.snapshot produces it. */
+export interface StoredConsumerGroup {
+  readonly groupEpoch: number;
+  readonly assignmentEpoch: number;
+  readonly assignorName: string;
+  /** The subscribed topics' ids and sizes the target was computed for. */
+  readonly metadataSignature: string;
+  readonly members: ReadonlyArray<{
+    readonly memberId: string;
+    readonly instanceId: string | null;
+    readonly rackId: string | null;
+    readonly clientId: string;
+    readonly clientHost: string;
+    readonly subscribedTopicNames: readonly string[];
+    readonly subscribedTopicRegex: string | null;
+    readonly serverAssignor: string | null;
+    readonly rebalanceTimeoutMs: number;
+    readonly memberEpoch: number;
+    readonly previousMemberEpoch: number;
+    readonly state: 'stable' | 'unrevoked' | 'unreleased';
+    readonly assigned: ReadonlyArray<readonly [string, readonly number[]]>;
+    readonly revoking: ReadonlyArray<readonly [string, readonly number[]]>;
+    readonly target: ReadonlyArray<readonly [string, readonly number[]]>;
+  }>;
+}
+
 export type GroupRecord =
   | { readonly kind: 'offset'; readonly groupId: string; readonly topic: string; readonly partition: number; readonly value: CommittedOffset | null }
-  | { readonly kind: 'group'; readonly groupId: string; readonly value: StoredGroup | null };
+  | { readonly kind: 'group'; readonly groupId: string; readonly value: StoredGroup | null }
+  | { readonly kind: 'consumerGroup'; readonly groupId: string; readonly value: StoredConsumerGroup | null };
+
+/** fjord's key version for consumer-protocol group state (outside Kafka's 0-20 range). */
+export const CONSUMER_GROUP_KEY_VERSION = 32512;
 
 class Out {
   readonly parts: Buffer[] = [];
@@ -135,6 +172,15 @@ class In {
 
 export function encodeGroupRecord(record: GroupRecord): { key: Buffer; value: Buffer | null } {
   const key = new Out();
+  if (record.kind === 'consumerGroup') {
+    key.int16(CONSUMER_GROUP_KEY_VERSION);
+    key.string(record.groupId);
+    if (record.value === null) return { key: key.finish(), value: null };
+    const value = new Out();
+    value.int16(0);
+    value.parts.push(Buffer.from(JSON.stringify(record.value), 'utf8'));
+    return { key: key.finish(), value: value.finish() };
+  }
   if (record.kind === 'offset') {
     key.int16(1);
     key.string(record.groupId);
@@ -217,6 +263,13 @@ export function decodeGroupRecord(keyBytes: Buffer, valueBytes: Buffer | null): 
       else members.push({ memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs, sessionTimeoutMs, subscription: value.bytes(), assignment: value.bytes() });
     }
     return { kind: 'group', groupId, value: { protocolType, generationId, protocolName, leaderId, stateTimestampMs, members } };
+  }
+  if (keyVersion === CONSUMER_GROUP_KEY_VERSION) {
+    const groupId = key.string();
+    if (valueBytes === null) return { kind: 'consumerGroup', groupId, value: null };
+    const value = new In(valueBytes);
+    if (value.int16() !== 0) return null;
+    return { kind: 'consumerGroup', groupId, value: JSON.parse(valueBytes.toString('utf8', 2)) as StoredConsumerGroup };
   }
   return null;
 }

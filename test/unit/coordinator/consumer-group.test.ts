@@ -78,54 +78,54 @@ function request(overrides: Partial<ConsumerHeartbeatRequest>): ConsumerHeartbea
 const partitionsOf = (assignment: Array<{ topicId: string; partitions: number[] }> | null) => assignment?.find((entry) => entry.topicId === ORDERS)?.partitions ?? [];
 
 describe('ConsumerGroupHeartbeat', () => {
-  test('a second member gets partitions only after the first revoked them', () => {
+  test('a second member gets partitions only after the first revoked them', async () => {
     const { coordinator } = setup();
-    const a = coordinator.consumerGroupHeartbeat(request({ memberId: 'a' }));
+    const a = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a' })));
     assert.equal(a.errorCode, ErrorCode.NONE);
     assert.equal(a.memberEpoch, 1);
     assert.deepEqual(partitionsOf(a.assignment), [0, 1, 2, 3]);
     assert.equal(a.heartbeatIntervalMs, 5_000);
 
-    const b = coordinator.consumerGroupHeartbeat(request({ memberId: 'b' }));
+    const b = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b' })));
     assert.equal(b.memberEpoch, 2);
     assert.deepEqual(partitionsOf(b.assignment), [], 'b waits: a still owns everything');
     assert.equal(coordinator.consumerGroupDescribe('g').groupState, 'Reconciling');
 
     // a is told to revoke two partitions; its epoch stays until it acknowledges.
-    const revoke = coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, topicPartitions: [{ topicId: ORDERS, partitions: [0, 1, 2, 3] }], subscribedTopicNames: null }));
+    const revoke = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, topicPartitions: [{ topicId: ORDERS, partitions: [0, 1, 2, 3] }], subscribedTopicNames: null })));
     assert.equal(revoke.memberEpoch, 1);
     const kept = partitionsOf(revoke.assignment);
     assert.equal(kept.length, 2);
     // Not yet acknowledged: b still gets nothing.
-    assert.deepEqual(partitionsOf(coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null })).assignment), []);
-    const acked = coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, topicPartitions: [{ topicId: ORDERS, partitions: kept }], subscribedTopicNames: null }));
+    assert.deepEqual(partitionsOf((await coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null }))).assignment), []);
+    const acked = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, topicPartitions: [{ topicId: ORDERS, partitions: kept }], subscribedTopicNames: null })));
     assert.equal(acked.memberEpoch, 2, 'a moves to the new epoch once it revoked');
-    const bAfter = coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null }));
+    const bAfter = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null })));
     const given = partitionsOf(bAfter.assignment);
     assert.equal(given.length, 2);
     assert.deepEqual([...kept, ...given].sort(), [0, 1, 2, 3], 'no partition owned twice, none idle');
     assert.equal(coordinator.consumerGroupDescribe('g').groupState, 'Stable');
-    const unchanged = coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null }));
+    const unchanged = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null })));
     assert.equal(unchanged.assignment, null, 'an unchanged assignment is not resent');
   });
 
-  test('epochs are checked: FENCED_MEMBER_EPOCH for a newer one, UNKNOWN_MEMBER_ID for a stranger', () => {
+  test('epochs are checked: FENCED_MEMBER_EPOCH for a newer one, UNKNOWN_MEMBER_ID for a stranger', async () => {
     const { coordinator } = setup();
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'a' }));
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 5, topicPartitions: null, subscribedTopicNames: null })).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ memberId: 'x', memberEpoch: 1, topicPartitions: null })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a' })));
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 5, topicPartitions: null, subscribedTopicNames: null }))).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ memberId: 'x', memberEpoch: 1, topicPartitions: null }))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
-  test('malformed first requests get INVALID_REQUEST; unknown assignors UNSUPPORTED_ASSIGNOR; bad regexes INVALID_REGULAR_EXPRESSION', () => {
+  test('malformed first requests get INVALID_REQUEST; unknown assignors UNSUPPORTED_ASSIGNOR; bad regexes INVALID_REGULAR_EXPRESSION', async () => {
     const { coordinator } = setup();
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ memberId: '' })).errorCode, ErrorCode.INVALID_REQUEST, 'v1 needs a member id');
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ rebalanceTimeoutMs: -1 })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ subscribedTopicNames: null })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ topicPartitions: null })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ memberEpoch: -3 })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ serverAssignor: 'sticky' })).errorCode, ErrorCode.UNSUPPORTED_ASSIGNOR);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ subscribedTopicRegex: '(' })).errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
-    const v0 = coordinator.consumerGroupHeartbeat(request({ memberId: '', requestVersion: 0 }));
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ memberId: '' }))).errorCode, ErrorCode.INVALID_REQUEST, 'v1 needs a member id');
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ rebalanceTimeoutMs: -1 }))).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ subscribedTopicNames: null }))).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ topicPartitions: null }))).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ memberEpoch: -3 }))).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ serverAssignor: 'sticky' }))).errorCode, ErrorCode.UNSUPPORTED_ASSIGNOR);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ subscribedTopicRegex: '(' }))).errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+    const v0 = (await coordinator.consumerGroupHeartbeat(request({ memberId: '', requestVersion: 0 })));
     assert.equal(v0.errorCode, ErrorCode.NONE);
     assert.ok((v0.memberId ?? '').length > 0, 'v0: the coordinator names the member');
   });
@@ -135,20 +135,20 @@ describe('ConsumerGroupHeartbeat', () => {
     const joining = coordinator.joinGroup({ groupId: 'classic', memberId: '', groupInstanceId: null, requireKnownMemberId: false, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
     timers.advance(0);
     assert.equal((await joining).errorCode, ErrorCode.NONE);
-    assert.equal(coordinator.consumerGroupHeartbeat(request({ groupId: 'classic' })).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    assert.equal((await coordinator.consumerGroupHeartbeat(request({ groupId: 'classic' }))).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
-  test('a silent member is removed after the session timeout, and its partitions go to the others', () => {
+  test('a silent member is removed after the session timeout, and its partitions go to the others', async () => {
     const { coordinator, timers } = setup();
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'a' }));
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'b' }));
-    const revoke = coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, subscribedTopicNames: null, topicPartitions: [{ topicId: ORDERS, partitions: [0, 1, 2, 3] }] }));
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, subscribedTopicNames: null, topicPartitions: [{ topicId: ORDERS, partitions: partitionsOf(revoke.assignment) }] }));
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null }));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a' })));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b' })));
+    const revoke = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, subscribedTopicNames: null, topicPartitions: [{ topicId: ORDERS, partitions: [0, 1, 2, 3] }] })));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: 1, subscribedTopicNames: null, topicPartitions: [{ topicId: ORDERS, partitions: partitionsOf(revoke.assignment) }] })));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: 2, subscribedTopicNames: null, topicPartitions: null })));
     // Only b keeps heartbeating.
     for (let elapsed = 0; elapsed < 45_000; elapsed += 5_000) {
       timers.advance(5_000);
-      coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: coordinator.consumerGroupDescribe('g').members.find((m) => m.memberId === 'b')!.memberEpoch, subscribedTopicNames: null, topicPartitions: null }));
+      (await coordinator.consumerGroupHeartbeat(request({ memberId: 'b', memberEpoch: coordinator.consumerGroupDescribe('g').members.find((m) => m.memberId === 'b')!.memberEpoch, subscribedTopicNames: null, topicPartitions: null })));
     }
     const described = coordinator.consumerGroupDescribe('g');
     assert.deepEqual(described.members.map((m) => m.memberId), ['b']);
@@ -158,10 +158,10 @@ describe('ConsumerGroupHeartbeat', () => {
 
   test('leaving with epoch -1 removes the member; the group becomes Empty and can be deleted', async () => {
     const { coordinator } = setup();
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'a' }));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a' })));
     assert.deepEqual(coordinator.listGroups([], ['consumer']).map((g) => [g.groupId, g.state, g.type]), [['g', 'Stable', 'consumer']]);
     assert.equal(await coordinator.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
-    const left = coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: -1, subscribedTopicNames: null, topicPartitions: null }));
+    const left = (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a', memberEpoch: -1, subscribedTopicNames: null, topicPartitions: null })));
     assert.equal(left.memberEpoch, -1);
     assert.equal(coordinator.consumerGroupDescribe('g').groupState, 'Empty');
     assert.equal(await coordinator.deleteGroup('g'), ErrorCode.NONE);
@@ -169,7 +169,7 @@ describe('ConsumerGroupHeartbeat', () => {
 
   test('offset commits from members carry the member epoch: STALE_MEMBER_EPOCH, FENCED_MEMBER_EPOCH, UNSUPPORTED_VERSION before v9', async () => {
     const { coordinator } = setup();
-    coordinator.consumerGroupHeartbeat(request({ memberId: 'a' }));
+    (await coordinator.consumerGroupHeartbeat(request({ memberId: 'a' })));
     const commit = (generationId: number, requestVersion = 9, memberId = 'a') =>
       coordinator.commitOffsets({ groupId: 'g', generationId, memberId, groupInstanceId: null, requestVersion, offsets: [{ topic: 'orders', partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] });
     assert.deepEqual(await commit(1), [ErrorCode.NONE]);

@@ -90,10 +90,11 @@ describe('__consumer_offsets through the broker', () => {
 
   const fetched = (broker: Broker, groupId: string) => broker.groups.coordinator.fetchOffsets(groupId, [{ topic: 't', partitions: [0] }])[0]?.offset;
 
-  test('commits survive a restart: from the snapshot, from the log alone, and from a stale or damaged snapshot', async () => {
+  test('commits survive a restart: from the snapshot, from the log alone, and from a stale or damaged snapshot', async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fjord-groups-'));
     dirs.push(dataDir);
     let broker = await start(dataDir);
+    t.after(() => broker.stop());
     assert.equal(broker.metadata.topic(OFFSETS_TOPIC_NAME), undefined, 'the topic is created on first use, not at start');
     for (let offset = 1n; offset <= 20n; offset++) assert.deepEqual(await commit(broker, `group-${offset % 4n}`, offset), [ErrorCode.NONE]);
     assert.equal(broker.metadata.topic(OFFSETS_TOPIC_NAME)?.internal, true);
@@ -136,6 +137,55 @@ describe('__consumer_offsets through the broker', () => {
     broker = await start(dataDir);
     assert.equal(broker.groups.coordinator.groupState('group-2'), undefined);
     assert.equal(fetched(broker, 'group-3'), 19n);
+    await broker.stop();
+  });
+
+  test('consumer-protocol groups survive a restart: members carry on with their epochs and assignments', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fjord-groups-'));
+    dirs.push(dataDir);
+    let broker = await start(dataDir);
+    t.after(() => broker.stop());
+    await broker.topics.createTopic({ name: 'orders', numPartitions: 3, replicationFactor: -1, configs: [], validateOnly: false });
+    const heartbeat = (b: Broker, memberEpoch: number) =>
+      b.groups.coordinator.consumerGroupHeartbeat({
+        groupId: 'kip848',
+        memberId: 'member-1',
+        memberEpoch,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: memberEpoch === 0 ? ['orders'] : null,
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: memberEpoch === 0 ? [] : null,
+        clientId: 'c',
+        clientHost: '/127.0.0.1',
+        requestVersion: 1,
+      });
+    const joined = await heartbeat(broker, 0);
+    assert.equal(joined.errorCode, ErrorCode.NONE);
+    assert.equal(joined.memberEpoch, 1);
+    assert.deepEqual(joined.assignment?.[0]?.partitions, [0, 1, 2]);
+    await broker.stop();
+    for (const withSnapshot of [true, false]) {
+      if (!withSnapshot) rmSync(join(dataDir, GROUP_STATE_SNAPSHOT_FILE));
+      broker = await start(dataDir);
+      const after = await heartbeat(broker, 1);
+      assert.equal(after.errorCode, ErrorCode.NONE, `known after a restart (${withSnapshot ? 'snapshot' : 'log replay'})`);
+      assert.equal(after.memberEpoch, 1);
+      const described = broker.groups.coordinator.consumerGroupDescribe('kip848');
+      assert.equal(described.groupState, 'Stable');
+      assert.deepEqual(described.members[0]?.assignment[0]?.partitions, [0, 1, 2]);
+      await broker.stop();
+    }
+    broker = await start(dataDir);
+    const left = await heartbeat(broker, -1);
+    assert.equal(left.errorCode, ErrorCode.NONE);
+    assert.equal(await broker.groups.coordinator.deleteGroup('kip848'), ErrorCode.NONE);
+    await broker.stop();
+    rmSync(join(dataDir, GROUP_STATE_SNAPSHOT_FILE));
+    broker = await start(dataDir);
+    assert.equal(broker.groups.coordinator.consumerGroupDescribe('kip848').errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'deleted groups stay deleted');
     await broker.stop();
   });
 });
