@@ -102,12 +102,12 @@ export interface TxnDescription extends TxnStateRecord {
 
 /**
  * Kafka answers PRODUCER_FENCED only from InitProducerId v4, AddPartitionsToTxn v2,
- * AddOffsetsToTxn v2, EndTxn v2 and TxnOffsetCommit v3 (KIP-588); older versions get
- * INVALID_PRODUCER_EPOCH.
+ * AddOffsetsToTxn v2 and EndTxn v2 (KIP-588, Kafka 2.7); older versions get INVALID_PRODUCER_EPOCH.
+ * Other APIs are passed through unchanged.
  */
 export function fencedErrorCode(errorCode: number, apiKey: number, apiVersion: number): number {
   if (errorCode !== ErrorCode.PRODUCER_FENCED) return errorCode;
-  const firstVersion = apiKey === 22 ? 4 : apiKey === 28 ? 3 : apiKey === 24 || apiKey === 25 || apiKey === 26 ? 2 : 0;
+  const firstVersion = apiKey === 22 ? 4 : apiKey === 24 || apiKey === 25 || apiKey === 26 ? 2 : 0;
   return apiVersion < firstVersion ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode;
 }
 

@@ -244,7 +244,8 @@ describe('a transaction', () => {
     const fenced = await coordinator.addPartitions({ ...txn, producerEpoch: 7, partitions: [T1] });
     assert.equal(fenced[0]?.errorCode, ErrorCode.PRODUCER_FENCED);
     assert.equal(fencedErrorCode(ErrorCode.PRODUCER_FENCED, 24, 1), ErrorCode.INVALID_PRODUCER_EPOCH);
-    assert.equal(fencedErrorCode(ErrorCode.PRODUCER_FENCED, 28, 2), ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal(fencedErrorCode(ErrorCode.PRODUCER_FENCED, 25, 1), ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal(fencedErrorCode(ErrorCode.CONCURRENT_TRANSACTIONS, 24, 0), ErrorCode.CONCURRENT_TRANSACTIONS);
     assert.equal(fencedErrorCode(ErrorCode.PRODUCER_FENCED, 26, 2), ErrorCode.PRODUCER_FENCED);
     assert.equal(await coordinator.endTransaction({ ...txn, committed: true }), ErrorCode.INVALID_TXN_STATE);
     ports.persistFails = true;
