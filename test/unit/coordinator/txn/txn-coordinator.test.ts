@@ -122,6 +122,20 @@ describe('InitProducerId', () => {
     assert.equal(fencedErrorCode(stale.errorCode, 22, 4), ErrorCode.PRODUCER_FENCED);
   });
 
+  test('two concurrent first InitProducerIds for one id: one wins, the other gets CONCURRENT_TRANSACTIONS', async () => {
+    const { coordinator, ports } = started();
+    const results = await Promise.all([
+      coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 1000 }),
+      coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 1000 }),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.errorCode),
+      [ErrorCode.NONE, ErrorCode.CONCURRENT_TRANSACTIONS],
+    );
+    assert.equal(ports.records.length, 1);
+    assert.equal(coordinator.describe('tx')?.producerId, results[0]?.producerId);
+  });
+
   test('allocates a new producer id when the epoch is exhausted', async () => {
     const ports = new Ports();
     const { coordinator } = setup({}, ports);
