@@ -524,27 +524,7 @@ impl PartitionLog {
                 .unwrap_or(segment.base_offset)
                 .max(self.log_start_offset);
             let Some(start) = segment.find_batch(start_offset)? else { continue };
-            let mut found = None;
-            let mut error = None;
-            segment.walk(start.position, |h| {
-                if h.max_timestamp < timestamp {
-                    return ControlFlow::Continue(());
-                }
-                match self.search_batch(segment, h, |t| t >= timestamp) {
-                    Ok(Some(hit)) => {
-                        found = Some(hit);
-                        ControlFlow::Break(())
-                    }
-                    Ok(None) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        error = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            })?;
-            if let Some(e) = error {
-                return Err(e);
-            }
+            let found = self.first_record_from(segment, start.position, |batch_max| batch_max >= timestamp, |t| t >= timestamp)?;
             if found.is_some() {
                 return Ok(found);
             }
@@ -569,36 +549,33 @@ impl PartitionLog {
         let max = segment.max_timestamp();
         let from = segment.offset_of_max_timestamp().max(self.log_start_offset);
         let Some(start) = segment.find_batch(from)? else { return Ok(None) };
-        let mut found = None;
-        let mut error = None;
-        segment.walk(start.position, |h| {
-            if h.max_timestamp != max {
-                return ControlFlow::Continue(());
-            }
-            match self.search_batch(segment, h, |t| t == max) {
-                Ok(Some(hit)) => {
-                    found = Some(hit);
-                    ControlFlow::Break(())
-                }
-                Ok(None) => ControlFlow::Continue(()),
-                Err(e) => {
-                    error = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
-        })?;
-        match error {
-            Some(e) => Err(e),
-            None => Ok(found),
-        }
+        self.first_record_from(segment, start.position, |batch_max| batch_max == max, |t| t == max)
     }
 
-    /// Finds the first record (at or past the log start) of one batch whose timestamp passes
-    /// `accept`; a compressed batch is decompressed (as a stream) to find it, as Kafka does.
-    fn search_batch(&self, segment: &Segment, h: crate::segment::HeaderAt, accept: impl Fn(i64) -> bool) -> Result<Option<(i64, i64)>> {
-        let mut bytes = vec![0u8; h.header.size];
-        segment.read_at(h.position, &mut bytes)?;
-        batch::find_record(&bytes, self.log_start_offset, accept)
+    /// Walks the segment's batches from `position` and returns the first record (at or past the
+    /// log start) whose timestamp passes `accept`, looking inside only the batches whose max
+    /// timestamp passes `batch_may_hold`. A compressed batch is decompressed (as a stream) to find
+    /// the record, as Kafka does.
+    fn first_record_from(
+        &self,
+        segment: &Segment,
+        position: u64,
+        batch_may_hold: impl Fn(i64) -> bool,
+        accept: impl Fn(i64) -> bool,
+    ) -> Result<Option<(i64, i64)>> {
+        let mut outcome = Ok(None);
+        segment.walk(position, |h| {
+            if !batch_may_hold(h.max_timestamp) {
+                return ControlFlow::Continue(());
+            }
+            let mut bytes = vec![0u8; h.header.size];
+            outcome = segment.read_at(h.position, &mut bytes).and_then(|_| batch::find_record(&bytes, self.log_start_offset, &accept));
+            match outcome {
+                Ok(None) => ControlFlow::Continue(()),
+                _ => ControlFlow::Break(()),
+            }
+        })?;
+        outcome
     }
 
     /// DeleteRecords: raises the log start offset to `offset` (at most the log end), deletes
