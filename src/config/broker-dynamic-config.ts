@@ -12,7 +12,8 @@ import {
 } from './broker-definitions.ts';
 import { brokerCombinationProblems, effectiveBrokerValue, type BrokerConfigLayers } from './broker-config.ts';
 import { brokerSynonymEntries, configTypeCode, isSensitiveBrokerConfig } from './describe.ts';
-import type { AlterConfigOperationInput, ConfigEntryInput } from './topic-config.ts';
+import { applyAlterOperations, type AlterConfigOperationInput } from './alter-operations.ts';
+import type { ConfigEntryInput } from './topic-config.ts';
 import { AlterConfigOperation, type ConfigError, ConfigSource, type DescribeConfigsEntry, type DynamicUpdateMode } from './types.ts';
 import { formatValue, parseConfig } from './values.ts';
 
@@ -215,39 +216,23 @@ export function incrementalAlterBrokerConfigs(input: AlterBrokerInput & { operat
   const current = currentOf(input, perBroker);
   const fail = (error: ConfigError): BrokerConfigChange => ({ error, configs: new Map(current), notAppliedUntilRestart: [] });
   if (resource.kind === 'error') return fail(resource.error);
-  const names = input.operations.map((operation) => operation.name);
-  if (new Set(names).size !== names.length) return fail(invalidRequest('Error due to duplicate config keys'));
-  const nulls = input.operations.filter((operation) => operation.configOperation !== AlterConfigOperation.DELETE && operation.value === null);
-  if (nulls.length > 0) return fail(invalidRequest(`Null value not supported for : ${nulls.map((operation) => operation.name).join(', ')}`));
-  const configs = new Map(current);
-  for (const operation of input.operations) {
+  const applied = applyAlterOperations(current, input.operations, (configs, operation) => {
     const { name, value } = operation;
-    switch (operation.configOperation) {
-      case AlterConfigOperation.SET:
-        configs.set(name, value as string);
-        break;
-      case AlterConfigOperation.DELETE:
-        configs.delete(name);
-        break;
-      case AlterConfigOperation.APPEND:
-      case AlterConfigOperation.SUBTRACT: {
-        const definition = BROKER_CONFIGS.get(name);
-        const append = operation.configOperation === AlterConfigOperation.APPEND;
-        if (definition === undefined) return fail({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown config name: ${name}` });
-        if (definition.type !== 'LIST') {
-          const verb = append ? 'append' : 'subtract';
-          return fail({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Config value ${verb} is not allowed for config key: ${name}` });
-        }
-        const old = (configs.get(name) ?? definition.defaultValue ?? '').split(',').filter((part) => part !== '');
-        const given = (value as string).split(',');
-        const next = append ? [...old, ...given.filter((part) => !old.includes(part))] : old.filter((part) => !given.includes(part));
-        configs.set(name, next.join(','));
-        break;
-      }
-      default:
-        return fail(invalidRequest(`Unknown operations type ${operation.configOperation}`));
+    const definition = BROKER_CONFIGS.get(name);
+    const append = operation.configOperation === AlterConfigOperation.APPEND;
+    if (definition === undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown config name: ${name}` };
+    if (definition.type !== 'LIST') {
+      const verb = append ? 'append' : 'subtract';
+      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Config value ${verb} is not allowed for config key: ${name}` };
     }
-  }
+    const old = (configs.get(name) ?? definition.defaultValue ?? '').split(',').filter((part) => part !== '');
+    const given = value.split(',');
+    const next = append ? [...old, ...given.filter((part) => !old.includes(part))] : old.filter((part) => !given.includes(part));
+    configs.set(name, next.join(','));
+    return null;
+  });
+  if (applied.error !== null) return fail(applied.error);
+  const configs = applied.configs;
   return finish(input, perBroker, current, configs);
 }
 

@@ -43,6 +43,7 @@ export {
   type LoadBrokerConfigOptions,
   type LoadBrokerConfigResult,
 } from './broker-config.ts';
+export { applyAlterOperations, type AlterConfigOperationInput } from './alter-operations.ts';
 export {
   alterTopicConfigs,
   createTopicConfigs,
@@ -51,7 +52,6 @@ export {
   resolveTopicConfig,
   toLogSettings,
   validateTopicConfigs,
-  type AlterConfigOperationInput,
   type ConfigEntryInput,
   type DescribeTopicConfigsOptions,
   type EffectiveTopicConfig,

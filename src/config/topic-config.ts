@@ -7,6 +7,7 @@
 
 import type { LogSettings } from '../native/index.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { applyAlterOperations, type AlterConfigOperationInput } from './alter-operations.ts';
 import { BROKER_CONFIGS } from './broker-definitions.ts';
 import type { BrokerConfigLayers } from './broker-config.ts';
 import { brokerSynonymEntries, configTypeCode } from './describe.ts';
@@ -230,13 +231,6 @@ export function alterTopicConfigs(current: TopicConfigOverrides, entries: readon
   return error === null ? { error: null, configs } : { error, configs: unchanged };
 }
 
-export interface AlterConfigOperationInput {
-  name: string;
-  /** IncrementalAlterConfigs config_operation: SET 0, DELETE 1, APPEND 2, SUBTRACT 3. */
-  configOperation: number;
-  value: string | null;
-}
-
 function listParts(raw: string | null | undefined): string[] {
   if (raw === null || raw === undefined) return [];
   return raw.split(',').filter((part) => part !== '');
@@ -249,46 +243,27 @@ export function incrementalAlterTopicConfigs(
   layers: BrokerConfigLayers,
 ): TopicConfigChange {
   const unchanged = new Map(current);
-  if (duplicateNames(operations.map((operation) => operation.name))) {
-    return { error: invalidRequest('Error due to duplicate config keys'), configs: unchanged };
-  }
-  const nulls = operations.filter((operation) => operation.configOperation !== AlterConfigOperation.DELETE && operation.value === null);
-  if (nulls.length > 0) {
-    return { error: invalidRequest(`Null value not supported for : ${nulls.map((operation) => operation.name).join(', ')}`), configs: unchanged };
-  }
-  const configs = new Map(current);
-  for (const operation of operations) {
+  const applied = applyAlterOperations(current, operations, (configs, operation) => {
     const { name, value } = operation;
-    switch (operation.configOperation) {
-      case AlterConfigOperation.SET:
-        configs.set(name, value as string);
-        break;
-      case AlterConfigOperation.DELETE:
-        configs.delete(name);
-        break;
-      case AlterConfigOperation.APPEND:
-      case AlterConfigOperation.SUBTRACT: {
-        const definition = TOPIC_CONFIGS.get(name);
-        const opName = operation.configOperation === AlterConfigOperation.APPEND ? 'APPEND' : 'SUBTRACT';
-        if (definition === undefined || definition.type !== 'LIST') {
-          return { error: invalidConfig(`Can't ${opName} to key ${name} because its type is not LIST.`), configs: unchanged };
-        }
-        // ConfigurationControlManager: start from the stored value, else the config's default.
-        const parts = listParts(configs.get(name) ?? definition.defaultValue);
-        for (const part of (value as string).split(',')) {
-          if (opName === 'APPEND' && !parts.includes(part)) parts.push(part);
-          if (opName === 'SUBTRACT') {
-            const at = parts.indexOf(part);
-            if (at !== -1) parts.splice(at, 1);
-          }
-        }
-        configs.set(name, parts.join(','));
-        break;
-      }
-      default:
-        return { error: invalidRequest(`Unknown operations type ${operation.configOperation}`), configs: unchanged };
+    const definition = TOPIC_CONFIGS.get(name);
+    const opName = operation.configOperation === AlterConfigOperation.APPEND ? 'APPEND' : 'SUBTRACT';
+    if (definition === undefined || definition.type !== 'LIST') {
+      return invalidConfig(`Can't ${opName} to key ${name} because its type is not LIST.`);
     }
-  }
+    // ConfigurationControlManager: start from the stored value, else the config's default.
+    const parts = listParts(configs.get(name) ?? definition.defaultValue);
+    for (const part of value.split(',')) {
+      if (opName === 'APPEND' && !parts.includes(part)) parts.push(part);
+      if (opName === 'SUBTRACT') {
+        const at = parts.indexOf(part);
+        if (at !== -1) parts.splice(at, 1);
+      }
+    }
+    configs.set(name, parts.join(','));
+    return null;
+  });
+  if (applied.error !== null) return { error: applied.error, configs: unchanged };
+  const configs = applied.configs;
   const error = validateTopicConfigs(configs, layers);
   return error === null ? { error: null, configs } : { error, configs: unchanged };
 }
