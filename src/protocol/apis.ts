@@ -27,6 +27,7 @@ import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './sch
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './schemas/24-add-partitions-to-txn.ts';
 import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './schemas/25-add-offsets-to-txn.ts';
 import { endTxnRequest, endTxnResponse } from './schemas/26-end-txn.ts';
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './schemas/27-write-txn-markers.ts';
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './schemas/28-txn-offset-commit.ts';
 import { describeConfigsRequest, describeConfigsResponse } from './schemas/32-describe-configs.ts';
 import { alterConfigsRequest, alterConfigsResponse } from './schemas/33-alter-configs.ts';
@@ -36,6 +37,9 @@ import { deleteGroupsRequest, deleteGroupsResponse } from './schemas/42-delete-g
 import { incrementalAlterConfigsRequest, incrementalAlterConfigsResponse } from './schemas/44-incremental-alter-configs.ts';
 import { offsetDeleteRequest, offsetDeleteResponse } from './schemas/47-offset-delete.ts';
 import { describeClusterRequest, describeClusterResponse } from './schemas/60-describe-cluster.ts';
+import { describeProducersRequest, describeProducersResponse } from './schemas/61-describe-producers.ts';
+import { describeTransactionsRequest, describeTransactionsResponse } from './schemas/65-describe-transactions.ts';
+import { listTransactionsRequest, listTransactionsResponse } from './schemas/66-list-transactions.ts';
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from './schemas/68-consumer-group-heartbeat.ts';
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './schemas/69-consumer-group-describe.ts';
 import { describeTopicPartitionsRequest, describeTopicPartitionsResponse } from './schemas/75-describe-topic-partitions.ts';
@@ -71,6 +75,7 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { apiKey: 24, name: 'AddPartitionsToTxn', request: addPartitionsToTxnRequest, response: addPartitionsToTxnResponse },
   { apiKey: 25, name: 'AddOffsetsToTxn', request: addOffsetsToTxnRequest, response: addOffsetsToTxnResponse },
   { apiKey: 26, name: 'EndTxn', request: endTxnRequest, response: endTxnResponse },
+  { apiKey: 27, name: 'WriteTxnMarkers', request: writeTxnMarkersRequest, response: writeTxnMarkersResponse },
   { apiKey: 28, name: 'TxnOffsetCommit', request: txnOffsetCommitRequest, response: txnOffsetCommitResponse },
   { apiKey: 32, name: 'DescribeConfigs', request: describeConfigsRequest, response: describeConfigsResponse },
   { apiKey: 33, name: 'AlterConfigs', request: alterConfigsRequest, response: alterConfigsResponse },
@@ -80,6 +85,9 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { apiKey: 44, name: 'IncrementalAlterConfigs', request: incrementalAlterConfigsRequest, response: incrementalAlterConfigsResponse },
   { apiKey: 47, name: 'OffsetDelete', request: offsetDeleteRequest, response: offsetDeleteResponse },
   { apiKey: 60, name: 'DescribeCluster', request: describeClusterRequest, response: describeClusterResponse },
+  { apiKey: 61, name: 'DescribeProducers', request: describeProducersRequest, response: describeProducersResponse },
+  { apiKey: 65, name: 'DescribeTransactions', request: describeTransactionsRequest, response: describeTransactionsResponse },
+  { apiKey: 66, name: 'ListTransactions', request: listTransactionsRequest, response: listTransactionsResponse },
   { apiKey: 68, name: 'ConsumerGroupHeartbeat', request: consumerGroupHeartbeatRequest, response: consumerGroupHeartbeatResponse },
   { apiKey: 69, name: 'ConsumerGroupDescribe', request: consumerGroupDescribeRequest, response: consumerGroupDescribeResponse },
   { apiKey: 75, name: 'DescribeTopicPartitions', request: describeTopicPartitionsRequest, response: describeTopicPartitionsResponse },
@@ -126,6 +134,9 @@ export const ApiKey = {
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
   ConsumerGroupHeartbeat: 68,
   ConsumerGroupDescribe: 69,
   DescribeTopicPartitions: 75,
