@@ -14,6 +14,11 @@
  * A partition's currentLeaderEpoch (v9+) other than -1 or 0 (the only epoch) answers
  * UNKNOWN_LEADER_EPOCH when ahead and FENCED_LEADER_EPOCH when behind, as Kafka does.
  *
+ * read_committed (isolation level 1) reads below the last stable offset and answers the aborted
+ * transactions overlapping the records read (from the log's transaction index); control batches
+ * (transaction markers) are sent as stored and clients skip them. read_uncommitted gets null
+ * aborted transactions, as Kafka sends.
+ *
  * Records go out as file regions of the segment files (sendfile when the socket is idle, else a
  * copy), never decoded.
  */
@@ -126,7 +131,7 @@ export const fetchHandler = defineHandler({
             highWatermark: outcome.highWatermark,
             lastStableOffset: outcome.lastStableOffset,
             logStartOffset: outcome.logStartOffset,
-            abortedTransactions: isolationLevel === 1 ? [] : null,
+            abortedTransactions: outcome.abortedTransactions,
             records: outcome.records !== null && size > 0 ? recordsRef(outcome.records) : Buffer.alloc(0),
           };
         }),

@@ -39,9 +39,9 @@ export const listOffsetsHandler = defineHandler({
           // The client's view of the leader epoch (-1: none) against this node's, always 0.
           if (partition.currentLeaderEpoch > 0) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);
           if (partition.currentLeaderEpoch < -1) return failed(ErrorCode.FENCED_LEADER_EPOCH);
-          // read_committed's latest is the last stable offset, equal to the high watermark until
-          // transactions exist.
-          const found = logs.listOffset(topic.name, partition.partitionIndex, partition.timestamp);
+          // read_committed's latest is the last stable offset; its timestamp lookups stop there too.
+          const isolationLevel = request.isolationLevel === 1 ? 1 : 0;
+          const found = logs.listOffset(topic.name, partition.partitionIndex, partition.timestamp, isolationLevel);
           return { partitionIndex: partition.partitionIndex, errorCode: found.errorCode, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.leaderEpoch };
         }),
       })),

@@ -11,8 +11,15 @@
  *   `partition.metadata` is adopted when its name is a partition the metadata lists. Deletion
  *   renames `<topic>-<partition>` to `<topic>-<partition>.<random>-delete` (Kafka's naming) and
  *   then removes it, so a crash mid-delete is recognisable. `__cluster_metadata-0` is never touched.
- * - High watermark = log end offset (one replica); last stable offset = high watermark until
- *   transactions exist. Offsets are bigint across this API and numbers at the native boundary.
+ * - High watermark = log end offset (one replica); last stable offset = the first offset of the
+ *   earliest open transaction (not below the log start offset), else the high watermark. Offsets
+ *   are bigint across this API and numbers at the native boundary.
+ * - Transactions (Kafka's, transaction version 1): transactional batches open a transaction per
+ *   producer (rules in `producer-state.ts`); `writeTxnMarker` appends the COMMIT/ABORT control
+ *   batch that ends it; an ABORT adds an entry to the native transaction index, which
+ *   read_committed fetches read their aborted-transaction lists from. At open, the index
+ *   entries of the log tail after the producer snapshot are dropped and re-added by replaying
+ *   the tail, so a crash between a marker's append and its index entry loses nothing.
  * - Produce durability follows the topic's flush policy: when an append brings the unflushed
  *   messages to `flush.messages`, its promise resolves only once group commit fdatasync'ed it;
  *   `flush.ms` is enforced by the flush timer (`flushDue`); otherwise an append resolves right
@@ -37,7 +44,10 @@ import type { TopicRecord } from '../metadata/metadata-store.ts';
 import { crc32c, GroupCommit, NativeLogError, PartitionLog, type LogSettings, type ReadPlan } from '../native/index.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { RECORD_BATCH_CRC_START, RecordBatchField, splitBatches } from '../protocol/record-batch.ts';
-import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, producerBatchesOf, type ProducerBatch } from './producer-state.ts';
+import { buildTxnMarkerBatch, type TxnMarker } from './control-batch.ts';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, producerBatchesOf, type CompletedTxn, type ProducerBatch } from './producer-state.ts';
+
+export type { TxnMarker } from './control-batch.ts';
 
 export interface AppendOutcome {
   errorCode: number;
@@ -53,6 +63,28 @@ export interface ReadOutcome {
   lastStableOffset: bigint;
   logStartOffset: bigint;
   records: ReadPlan | null;
+  /**
+   * read_committed: the aborted transactions overlapping the records read (by producer id and
+   * first offset, ascending marker offset); empty when nothing was read. null for read_uncommitted.
+   */
+  abortedTransactions: AbortedTransaction[] | null;
+}
+
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
+/** One producer of a partition, as DescribeProducers reports it. */
+export interface ActiveProducer {
+  producerId: bigint;
+  producerEpoch: number;
+  /** -1 when the producer has no batch here (only markers, or every batch removed). */
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+  /** -1n when the producer has no open transaction here. */
+  currentTxnStartOffset: bigint;
 }
 
 export interface ListOffsetOutcome {
@@ -147,7 +179,28 @@ function appendError(errorCode: number, errorMessage: string | null, logStartOff
 }
 
 function readError(errorCode: number): ReadOutcome {
-  return { errorCode, highWatermark: UNKNOWN, lastStableOffset: UNKNOWN, logStartOffset: UNKNOWN, records: null };
+  return { errorCode, highWatermark: UNKNOWN, lastStableOffset: UNKNOWN, logStartOffset: UNKNOWN, records: null, abortedTransactions: null };
+}
+
+/** The native transaction index entry (src/native's AbortedTxn). */
+interface AbortedTxnEntry {
+  producerId: bigint;
+  firstOffset: number;
+  lastOffset: number;
+  lastStableOffset: number;
+}
+
+/**
+ * TEMPORARY, until the native transaction index lands in src/native (workstream NATIVE): its
+ * three PartitionLog methods, called when present. Replaced by direct calls once they exist.
+ */
+interface TxnIndexMethods {
+  appendAbortedTxn?(entry: AbortedTxnEntry): void;
+  collectAbortedTxns?(fetchOffset: number, upperBoundOffset: number): AbortedTxnEntry[];
+  truncateAbortedTxns?(fromOffset: number): void;
+}
+function txnIndexOf(log: PartitionLog): TxnIndexMethods {
+  return log as unknown as TxnIndexMethods;
 }
 
 function partitionMetadataText(topicId: string): string {
@@ -303,12 +356,15 @@ export class LogManager {
     const logStartOffset = log.logStartOffset;
     let offset = Math.max(producers.loadSnapshot(logEndOffset), logStartOffset);
     const tailFrom = offset;
+    // The snapshot holds the state below tailFrom; the transaction index entries at or after it
+    // (markers of the tail) are rebuilt by the replay, whatever a crash left of them.
+    txnIndexOf(log).truncateAbortedTxns?.(tailFrom);
     while (offset < logEndOffset) {
       const plan = log.read(offset, PRODUCER_REBUILD_READ_BYTES, logEndOffset, true);
       if (plan.bytes === 0 || plan.nextOffset <= offset) break;
       const batches = producerBatchesOf(plan.copy()) ?? [];
       const from = offset;
-      producers.apply(batches.filter((batch) => batch.lastOffset >= from));
+      LogManager.#indexAborted(log, producers.apply(batches.filter((batch) => batch.lastOffset >= from)));
       offset = plan.nextOffset;
     }
     producers.evictBelow(logStartOffset);
@@ -454,11 +510,34 @@ export class LogManager {
     if (options.isFromClient && found.internal) {
       return appendError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicName}`);
     }
-    const { log, producers } = found;
+    return this.#write(found, records, options.isFromClient);
+  }
+
+  /**
+   * Ends `marker.producerId`'s transaction in this partition with a COMMIT or ABORT control
+   * batch (Kafka's WriteTxnMarkers path: origin coordinator, no sequence checks). A marker whose
+   * producer epoch is older than the producer's is INVALID_PRODUCER_EPOCH, one whose coordinator
+   * epoch is older TRANSACTION_COORDINATOR_FENCED; nothing is written then. A marker for a
+   * producer with no open transaction here is written (and completes nothing). An ABORT that
+   * completes a transaction adds its transaction index entry. Resolves once written, and
+   * fsynced when the topic's flush policy asks for it, with the marker's offset.
+   */
+  async writeTxnMarker(topicName: string, partition: number, marker: TxnMarker): Promise<{ errorCode: number; offset: bigint }> {
+    const found = this.#partition(topicName, partition);
+    if (this.#closed || found === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: UNKNOWN };
+    const outcome = await this.#write(found, buildTxnMarkerBatch(marker, this.#now()), false);
+    if (outcome.errorCode !== ErrorCode.NONE) {
+      this.#log('warn', `${topicName}-${partition}: transaction marker for producer ${marker.producerId} refused: ${outcome.errorMessage ?? outcome.errorCode}`);
+    }
+    return { errorCode: outcome.errorCode, offset: outcome.errorCode === ErrorCode.NONE ? outcome.baseOffset : UNKNOWN };
+  }
+
+  async #write(found: Partition, records: Buffer, isFromClient: boolean): Promise<AppendOutcome> {
+    const { log, producers, topicName, index: partition } = found;
     const logStartOffset = (): bigint => BigInt(log.logStartOffset);
     const incoming = producerBatchesOf(records);
     if (incoming !== null && incoming.length > 0) {
-      const check = producers.check(incoming, options.isFromClient);
+      const check = producers.check(incoming, isFromClient);
       if (check.kind !== 'append') {
         // Kafka validates batches before producer state; a corrupt batch is CORRUPT_MESSAGE first.
         if (!crcsMatch(records)) return appendError(ErrorCode.CORRUPT_MESSAGE, 'Record batch CRC mismatch', logStartOffset());
@@ -475,12 +554,20 @@ export class LogManager {
     const nowMs = this.#now();
     let result;
     try {
-      result = log.append(records, LEADER_EPOCH, nowMs, !options.isFromClient);
+      result = log.append(records, LEADER_EPOCH, nowMs, !isFromClient);
     } catch (error) {
       return appendError(errorCodeOf(error), messageOf(error), this.#safeLogStartOffset(found));
     }
+    let indexError: unknown = null;
     if (incoming !== null && incoming.length > 0) {
-      producers.apply(producerBatchesOf(records) as ProducerBatch[]);
+      const completed = producers.apply(producerBatchesOf(records) as ProducerBatch[]);
+      try {
+        LogManager.#indexAborted(log, completed);
+      } catch (error) {
+        // Kafka takes the log dir offline; the open-time replay of the tail re-adds the entry.
+        indexError = error;
+        this.#log('error', `${topicName}-${partition}: cannot write the transaction index: ${messageOf(error)}`);
+      }
     }
     const segmentCount = log.segmentCount;
     if (segmentCount !== found.segmentCount) {
@@ -500,6 +587,7 @@ export class LogManager {
         return appendError(ErrorCode.KAFKA_STORAGE_ERROR, messageOf(error), this.#safeLogStartOffset(found));
       }
     }
+    if (indexError !== null) return appendError(ErrorCode.KAFKA_STORAGE_ERROR, messageOf(indexError), this.#safeLogStartOffset(found));
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -507,6 +595,61 @@ export class LogManager {
       logAppendTimeMs: BigInt(result.logAppendTime),
       logStartOffset: this.#safeLogStartOffset(found),
     };
+  }
+
+  /** Adds the transaction index entry of each aborted transaction (Kafka's LogSegment.updateTxnIndex). */
+  static #indexAborted(log: PartitionLog, completed: readonly CompletedTxn[]): void {
+    for (const txn of completed) {
+      if (!txn.aborted) continue;
+      txnIndexOf(log).appendAbortedTxn?.({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset });
+    }
+  }
+
+  /**
+   * Kafka's UnifiedLog.lastStableOffset: the first unstable offset (the earliest open
+   * transaction's first offset, not below the log start offset) when below the high watermark,
+   * else the high watermark.
+   */
+  static #lastStableOffsetOf(partition: Partition): number {
+    const highWatermark = partition.log.logEndOffset;
+    const firstUnstable = partition.producers.firstUnstableOffset();
+    if (firstUnstable === undefined) return highWatermark;
+    return Math.min(Math.max(firstUnstable, partition.log.logStartOffset), highWatermark);
+  }
+
+  /** The last stable offset (read_committed consumers read below it), -1n for an unknown partition. */
+  lastStableOffset(topicName: string, partition: number): bigint {
+    const found = this.#partition(topicName, partition);
+    if (this.#closed || found === undefined) return UNKNOWN;
+    try {
+      return BigInt(LogManager.#lastStableOffsetOf(found));
+    } catch {
+      return UNKNOWN;
+    }
+  }
+
+  /** Whether the producer has an open transaction in this partition (false for an unknown partition). */
+  hasOngoingTransaction(topicName: string, partition: number, producerId: bigint): boolean {
+    const found = this.#partition(topicName, partition);
+    return !this.#closed && found !== undefined && found.producers.hasOngoingTransaction(producerId);
+  }
+
+  /** Every producer the partition tracks (Kafka's UnifiedLog.activeProducers); null for an unknown partition. */
+  activeProducers(topicName: string, partition: number): ActiveProducer[] | null {
+    const found = this.#partition(topicName, partition);
+    if (this.#closed || found === undefined) return null;
+    const out: ActiveProducer[] = [];
+    for (const entry of found.producers.entries()) {
+      out.push({
+        producerId: entry.producerId,
+        producerEpoch: entry.epoch,
+        lastSequence: entry.batches.at(-1)?.lastSeq ?? -1,
+        lastTimestamp: BigInt(entry.lastTimestamp),
+        coordinatorEpoch: entry.coordinatorEpoch,
+        currentTxnStartOffset: BigInt(entry.currentTxnFirstOffset),
+      });
+    }
+    return out;
   }
 
   #safeLogStartOffset(partition: Partition): bigint {
@@ -520,13 +663,17 @@ export class LogManager {
   /**
    * Plans a read of whole batches from `fetchOffset`, bounded by the high watermark (or the last
    * stable offset for read_committed). `records` is null when there is nothing to send.
+   * read_committed also gets the aborted transactions overlapping what was read, from the
+   * transaction index: those with a marker at or after `fetchOffset` and a first offset below
+   * the end of the read (Kafka bounds it by the offset index entry after the read, a superset
+   * that adds nothing the consumer needs).
    */
   read(topicName: string, partition: number, request: { fetchOffset: bigint; maxBytes: number; minOneBatch: boolean; isolationLevel: 0 | 1 }): ReadOutcome {
     const found = this.#partition(topicName, partition);
     if (this.#closed || found === undefined) return readError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     try {
       const highWatermark = found.log.logEndOffset;
-      const lastStableOffset = highWatermark;
+      const lastStableOffset = LogManager.#lastStableOffsetOf(found);
       const logStartOffset = found.log.logStartOffset;
       const fetchOffset = request.fetchOffset;
       if (fetchOffset < BigInt(logStartOffset) || fetchOffset > BigInt(highWatermark)) return readError(ErrorCode.OFFSET_OUT_OF_RANGE);
@@ -536,11 +683,18 @@ export class LogManager {
         lastStableOffset: BigInt(lastStableOffset),
         logStartOffset: BigInt(logStartOffset),
         records: null,
+        abortedTransactions: request.isolationLevel === 1 ? [] : null,
       };
       const maxOffset = request.isolationLevel === 1 ? lastStableOffset : highWatermark;
       if (Number(fetchOffset) >= maxOffset || (request.maxBytes <= 0 && !request.minOneBatch)) return outcome;
       const plan = found.log.read(Number(fetchOffset), Math.max(0, request.maxBytes), maxOffset, request.minOneBatch);
-      if (plan.bytes > 0) outcome.records = plan;
+      if (plan.bytes > 0) {
+        outcome.records = plan;
+        if (request.isolationLevel === 1) {
+          outcome.abortedTransactions = (txnIndexOf(found.log).collectAbortedTxns?.(Number(fetchOffset), plan.nextOffset) ?? [])
+            .map((txn) => ({ producerId: txn.producerId, firstOffset: BigInt(txn.firstOffset) }));
+        }
+      }
       return outcome;
     } catch (error) {
       return readError(errorCodeOf(error));
@@ -600,35 +754,36 @@ export class LogManager {
   }
 
   /**
-   * ListOffsets for one partition, as Kafka answers without tiered storage: -1 latest (high
-   * watermark), -2 earliest and -4 earliest local (log start), -3 the offset of the max timestamp,
-   * -5 latest tiered and -6 earliest pending upload (offset -1, epoch -1: nothing is tiered),
-   * otherwise the first offset whose timestamp is >= `timestamp` (offset -1 when none).
+   * ListOffsets for one partition, as Kafka answers without tiered storage: -1 latest (the last
+   * fetchable offset: high watermark, or the last stable offset for read_committed), -2 earliest
+   * and -4 earliest local (log start), -3 the offset of the max timestamp, -5 latest tiered and
+   * -6 earliest pending upload (offset -1, epoch -1: nothing is tiered), otherwise the first
+   * offset whose timestamp is >= `timestamp`. A max-timestamp or timestamp answer at or past the
+   * last fetchable offset is no answer (offset -1), as Kafka's ReplicaManager.fetchOffset filters.
    */
-  listOffset(topicName: string, partition: number, timestamp: bigint): ListOffsetOutcome {
+  listOffset(topicName: string, partition: number, timestamp: bigint, isolationLevel: 0 | 1 = 0): ListOffsetOutcome {
     const notFound = (errorCode: number): ListOffsetOutcome => ({ errorCode, offset: UNKNOWN, timestamp: UNKNOWN, leaderEpoch: -1 });
     const found = this.#partition(topicName, partition);
     if (this.#closed || found === undefined) return notFound(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const answer = (offset: number, at: bigint = UNKNOWN): ListOffsetOutcome => ({ errorCode: ErrorCode.NONE, offset: BigInt(offset), timestamp: at, leaderEpoch: LEADER_EPOCH });
     try {
+      const lastFetchableOffset = isolationLevel === 1 ? LogManager.#lastStableOffsetOf(found) : found.log.logEndOffset;
+      const fetchable = (hit: { offset: number; timestamp: number } | null): ListOffsetOutcome =>
+        hit === null || hit.offset >= lastFetchableOffset ? notFound(ErrorCode.NONE) : answer(hit.offset, BigInt(hit.timestamp));
       switch (timestamp) {
         case ListOffsetsTimestamp.LATEST:
-          return answer(found.log.logEndOffset);
+          return answer(lastFetchableOffset);
         case ListOffsetsTimestamp.EARLIEST:
         case ListOffsetsTimestamp.EARLIEST_LOCAL:
           return answer(found.log.logStartOffset);
         case ListOffsetsTimestamp.LATEST_TIERED:
         case ListOffsetsTimestamp.EARLIEST_PENDING_UPLOAD:
           return notFound(ErrorCode.NONE);
-        case ListOffsetsTimestamp.MAX_TIMESTAMP: {
-          const max = found.log.offsetOfMaxTimestamp();
-          return max === null ? notFound(ErrorCode.NONE) : answer(max.offset, BigInt(max.timestamp));
-        }
-        default: {
+        case ListOffsetsTimestamp.MAX_TIMESTAMP:
+          return fetchable(found.log.offsetOfMaxTimestamp());
+        default:
           if (timestamp < 0n) return notFound(ErrorCode.NONE);
-          const hit = found.log.offsetForTimestamp(Number(timestamp));
-          return hit === null ? notFound(ErrorCode.NONE) : answer(hit.offset, BigInt(hit.timestamp));
-        }
+          return fetchable(found.log.offsetForTimestamp(Number(timestamp)));
       }
     } catch (error) {
       return notFound(errorCodeOf(error));

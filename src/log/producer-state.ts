@@ -1,31 +1,51 @@
 /**
- * Idempotent producer state of one partition (Kafka's ProducerStateManager, without transactions).
+ * Idempotent and transactional producer state of one partition (Kafka's ProducerStateManager and
+ * ProducerAppendInfo).
  *
- * For each producer id: its epoch, the max timestamp of its last batch (for expiry) and the
- * sequence and offset ranges of its last five batches, which is what a retried batch is
- * recognised by. An append is checked whole BEFORE anything is written (`check`), then applied
- * with the offsets the log assigned (`apply`). The rules are Kafka 4.x's (ProducerAppendInfo):
+ * For each producer id: its epoch, the coordinator epoch of the last transaction marker, the
+ * first offset of its open transaction in this partition (-1: none), the max timestamp of its
+ * last batch (for expiry) and the sequence and offset ranges of its last five batches, which is
+ * what a retried batch is recognised by. An append is checked whole BEFORE anything is written
+ * (`check`), then applied with the offsets the log assigned (`apply`). The rules are Kafka 4.x's
+ * (ProducerAppendInfo, transaction version 1):
  *
  * - a batch equal (epoch, first and last sequence) to one of the five is a duplicate: the append
  *   writes nothing and answers that batch's original offsets;
- * - an epoch older than the producer's is INVALID_PRODUCER_EPOCH;
+ * - an epoch older than the producer's is INVALID_PRODUCER_EPOCH (data batches and markers);
  * - a newer epoch must start at sequence 0 (else OUT_OF_ORDER_SEQUENCE_NUMBER);
  * - in the same epoch, the first sequence must follow the last one (wrapping after Int32.MAX),
  *   else OUT_OF_ORDER_SEQUENCE_NUMBER;
  * - a producer with no state here (new, expired, or whose batches retention removed) is accepted
- *   at any sequence. Kafka 4.x no longer answers UNKNOWN_PRODUCER_ID for idempotent producers.
+ *   at any sequence. Kafka 4.x no longer answers UNKNOWN_PRODUCER_ID for idempotent producers;
+ * - a transactional batch of a producer with no open transaction opens one at its first offset;
+ *   a non-transactional batch while one is open is INVALID_TXN_STATE (whatever its epoch);
+ * - a transaction marker (control batch with an EndTransactionMarker) whose coordinator epoch is
+ *   older than the producer's is TRANSACTION_COORDINATOR_FENCED; otherwise it completes the open
+ *   transaction (if any: a marker for a producer with none is still written, and completes
+ *   nothing), takes the marker's epoch (a newer one forgets the batches) and coordinator epoch.
  *
  * Appends that do not come from a client (coordinators, later replication) skip the sequence
  * checks and the duplicate search but still update the state, as Kafka's non-client origins do.
  *
+ * Open transactions are kept in first-offset order: the earliest is the first unstable offset,
+ * which bounds the last stable offset. A completed transaction is returned with the last stable
+ * offset Kafka writes to the transaction index for it (ProducerStateManager.lastStableOffset):
+ * the first offset of the earliest transaction of ANOTHER producer still open, else the marker's
+ * offset + 1.
+ *
  * Snapshots (`<offset>.snapshot`, offset zero-padded to 20 digits, as Kafka names them) hold the
  * state as of `offset` (every batch below it applied). Format, big-endian:
  *
- *   magic "FJPS" (4) | version uint16 = 1 | crc uint32: CRC-32C of everything after it
+ *   magic "FJPS" (4) | version uint16 = 2 | crc uint32: CRC-32C of everything after it
  *   snapshot offset int64 | entry count int32
- *   per entry: producer id int64 | epoch int16 | last timestamp int64 | batch count uint8 (<= 5)
+ *   per entry: producer id int64 | epoch int16 | coordinator epoch int32
+ *              | open transaction first offset int64 (-1: none) | last timestamp int64
+ *              | batch count uint8 (<= 5)
  *              per batch: first seq int32 | last seq int32 | first offset int64 | last offset int64
  *                         | max timestamp int64
+ *
+ * Version 1 (written before transactions) lacks the coordinator epoch and open transaction
+ * fields; it is still read (coordinator epoch -1, no open transaction).
  *
  * A snapshot is written to `<name>.tmp` and renamed (the native log deletes stray .tmp files at
  * open). It is not fsynced: a snapshot that a machine crash damaged fails its CRC, and one newer
@@ -33,7 +53,10 @@
  * snapshot plus the log after it. The two newest snapshots are kept.
  *
  * Concurrency: event loop only. Bound: five batches per producer; producers are bounded by
- * expiry (`producer.id.expiration.ms`) and by eviction when retention removes all their batches.
+ * expiry (`producer.id.expiration.ms`) and by eviction when retention removes all their batches;
+ * a producer with an open transaction is neither expired nor evicted (Kafka's rule), so the
+ * transaction stays open until its marker, which the coordinator writes at the latest when the
+ * transaction times out.
  */
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,19 +64,26 @@ import { join } from 'node:path';
 import { crc32c } from '../native/index.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { BatchAttribute, RECORD_BATCH_HEADER_BYTES, RecordBatchField, splitBatches } from '../protocol/record-batch.ts';
+import { readEndTransactionMarker, type EndTransactionMarker } from './control-batch.ts';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
 export const BATCHES_RETAINED_PER_PRODUCER = 5;
 /** Kafka's default `producer.id.expiration.ms` (1 day). */
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+/** No open transaction (Kafka's snapshot writes -1 for an empty currentTxnFirstOffset). */
+export const NO_OPEN_TRANSACTION = -1;
 const INT32_MAX = 0x7fff_ffff;
 const NO_PRODUCER_EPOCH = -1;
+const NO_COORDINATOR_EPOCH = -1;
 const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_MAGIC = Buffer.from('FJPS', 'ascii');
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION_BEFORE_TRANSACTIONS = 1;
 const SNAPSHOT_HEADER_BYTES = 10;
 const SNAPSHOTS_KEPT = 2;
 const BATCH_BYTES = 32;
+/** Fixed bytes of one snapshot entry before its batches, per snapshot version. */
+const ENTRY_BYTES = { 1: 19, 2: 31 } as const;
 
 export interface BatchMetadata {
   readonly firstSeq: number;
@@ -67,6 +97,10 @@ export interface BatchMetadata {
 export interface ProducerEntry {
   readonly producerId: bigint;
   epoch: number;
+  /** The coordinator epoch of the last transaction marker (-1: none yet). */
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction here, NO_OPEN_TRANSACTION when none. */
+  currentTxnFirstOffset: number;
   lastTimestamp: number;
   /** Oldest first; at most BATCHES_RETAINED_PER_PRODUCER. */
   batches: BatchMetadata[];
@@ -83,6 +117,20 @@ export interface ProducerBatch {
   readonly lastOffset: number;
   readonly maxTimestamp: number;
   readonly transactional: boolean;
+  /** A control batch; `marker` is its EndTransactionMarker (null: none readable, a no-op). */
+  readonly control: boolean;
+  readonly marker: EndTransactionMarker | null;
+}
+
+/** A transaction a marker ended (Kafka's CompletedTxn plus the LSO for its index entry). */
+export interface CompletedTxn {
+  readonly producerId: bigint;
+  readonly firstOffset: number;
+  /** The marker's offset. */
+  readonly lastOffset: number;
+  readonly aborted: boolean;
+  /** What Kafka writes as the transaction index entry's last stable offset. */
+  readonly lastStableOffset: number;
 }
 
 export type ProducerCheck =
@@ -101,8 +149,9 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
 }
 
 /**
- * The batches of `records` that carry a producer id (>= 0), by their headers alone. Returns null
- * when the buffer is not a clean sequence of whole batches: the native append rejects it then.
+ * The batches of `records` that carry a producer id (>= 0), by their headers (and, for control
+ * batches, their marker record). Returns null when the buffer is not a clean sequence of whole
+ * batches: the native append rejects it then.
  */
 export function producerBatchesOf(records: Buffer): ProducerBatch[] | null {
   const { batches, consumedBytes } = splitBatches(records);
@@ -115,6 +164,8 @@ export function producerBatchesOf(records: Buffer): ProducerBatch[] | null {
     const firstSeq = batch.readInt32BE(RecordBatchField.baseSequence);
     const lastOffsetDelta = batch.readInt32BE(RecordBatchField.lastOffsetDelta);
     const firstOffset = Number(batch.readBigInt64BE(RecordBatchField.baseOffset));
+    const attributes = batch.readInt16BE(RecordBatchField.attributes);
+    const control = (attributes & BatchAttribute.control) !== 0;
     out.push({
       producerId,
       epoch: batch.readInt16BE(RecordBatchField.producerEpoch),
@@ -123,7 +174,9 @@ export function producerBatchesOf(records: Buffer): ProducerBatch[] | null {
       firstOffset,
       lastOffset: firstOffset + lastOffsetDelta,
       maxTimestamp: Number(batch.readBigInt64BE(RecordBatchField.maxTimestamp)),
-      transactional: (batch.readInt16BE(RecordBatchField.attributes) & BatchAttribute.transactional) !== 0,
+      transactional: (attributes & BatchAttribute.transactional) !== 0,
+      control,
+      marker: control ? readEndTransactionMarker(batch) : null,
     });
   }
   return out;
@@ -142,9 +195,22 @@ function snapshotOffsets(dir: string): number[] {
   return offsets.sort((a, b) => a - b);
 }
 
+function emptyEntry(producerId: bigint): ProducerEntry {
+  return { producerId, epoch: NO_PRODUCER_EPOCH, coordinatorEpoch: NO_COORDINATOR_EPOCH, currentTxnFirstOffset: NO_OPEN_TRANSACTION, lastTimestamp: -1, batches: [] };
+}
+
+function hasOpenTransaction(entry: Readonly<ProducerEntry>): boolean {
+  return entry.currentTxnFirstOffset !== NO_OPEN_TRANSACTION;
+}
+
 export class ProducerStateManager {
   readonly dir: string;
   readonly #entries = new Map<bigint, ProducerEntry>();
+  /**
+   * Open transactions: first offset -> producer id, in ascending first offset (a Map keeps
+   * insertion order; transactions open at the log end, so in order, and a load sorts).
+   */
+  readonly #ongoing = new Map<number, bigint>();
   /** Whether the state changed since the last snapshot. */
   #dirty = false;
 
@@ -164,17 +230,59 @@ export class ProducerStateManager {
     return this.#entries.get(producerId);
   }
 
+  /** Every producer, in no particular order (DescribeProducers). */
+  entries(): IterableIterator<Readonly<ProducerEntry>> {
+    return this.#entries.values();
+  }
+
+  hasOngoingTransaction(producerId: bigint): boolean {
+    const entry = this.#entries.get(producerId);
+    return entry !== undefined && hasOpenTransaction(entry);
+  }
+
+  /** The first offset of the earliest open transaction (Kafka's first undecided offset), or undefined. */
+  firstUnstableOffset(): number | undefined {
+    for (const firstOffset of this.#ongoing.keys()) return firstOffset;
+    return undefined;
+  }
+
+  get openTransactionCount(): number {
+    return this.#ongoing.size;
+  }
+
   /** Checks a whole append against the state without changing it. */
   check(batches: readonly ProducerBatch[], isFromClient: boolean): ProducerCheck {
     if (batches.length === 0) return { kind: 'append' };
     const drafts = new Map<bigint, ProducerEntry>();
     for (const batch of batches) {
       const current = drafts.get(batch.producerId) ?? this.#entries.get(batch.producerId);
+      const currentEpoch = current?.epoch ?? NO_PRODUCER_EPOCH;
+      if (batch.control) {
+        if (batch.marker === null) continue;
+        if (batch.epoch < currentEpoch) {
+          return {
+            kind: 'error',
+            errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+            message: `Epoch of producer ${batch.producerId} is ${batch.epoch}, which is smaller than the last seen epoch ${currentEpoch}`,
+          };
+        }
+        const currentCoordinatorEpoch = current?.coordinatorEpoch ?? NO_COORDINATOR_EPOCH;
+        if (batch.marker.coordinatorEpoch < currentCoordinatorEpoch) {
+          return {
+            kind: 'error',
+            errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+            message: `Invalid coordinator epoch for producer ${batch.producerId}: ${batch.marker.coordinatorEpoch} (zombie), ${currentCoordinatorEpoch} (current)`,
+          };
+        }
+        const draft = current === undefined ? emptyEntry(batch.producerId) : { ...current, batches: [...current.batches] };
+        ProducerStateManager.#endTransaction(draft, batch, batch.marker);
+        drafts.set(batch.producerId, draft);
+        continue;
+      }
       if (isFromClient && current !== undefined && current.epoch === batch.epoch) {
         const duplicate = current.batches.find((old) => old.firstSeq === batch.firstSeq && old.lastSeq === batch.lastSeq);
         if (duplicate !== undefined) return { kind: 'duplicate', batch: duplicate };
       }
-      const currentEpoch = current?.epoch ?? NO_PRODUCER_EPOCH;
       if (batch.epoch < currentEpoch) {
         return {
           kind: 'error',
@@ -202,24 +310,78 @@ export class ProducerStateManager {
           }
         }
       }
-      const draft: ProducerEntry = current === undefined ? { producerId: batch.producerId, epoch: NO_PRODUCER_EPOCH, lastTimestamp: -1, batches: [] } : { ...current, batches: [...current.batches] };
+      const draft = current === undefined ? emptyEntry(batch.producerId) : { ...current, batches: [...current.batches] };
       ProducerStateManager.#addBatch(draft, batch);
+      if (hasOpenTransaction(draft) && !batch.transactional) {
+        return {
+          kind: 'error',
+          errorCode: ErrorCode.INVALID_TXN_STATE,
+          message: `Expected transactional write from producer ${batch.producerId}, which has a transaction open since offset ${draft.currentTxnFirstOffset}`,
+        };
+      }
+      // Before the append the batch's offset is the client's 0: any non-negative value marks it open.
+      if (!hasOpenTransaction(draft) && batch.transactional) draft.currentTxnFirstOffset = Math.max(0, batch.firstOffset);
       drafts.set(batch.producerId, draft);
     }
     return { kind: 'append' };
   }
 
-  /** Applies batches the log has written (their headers carry the assigned offsets). */
-  apply(batches: readonly ProducerBatch[]): void {
+  /**
+   * Applies batches the log has written (their headers carry the assigned offsets). Returns the
+   * transactions their markers completed, in order, each with the last stable offset for its
+   * transaction index entry.
+   */
+  apply(batches: readonly ProducerBatch[]): CompletedTxn[] {
+    const completed: CompletedTxn[] = [];
     for (const batch of batches) {
+      if (batch.control && batch.marker === null) continue;
       let entry = this.#entries.get(batch.producerId);
       if (entry === undefined) {
-        entry = { producerId: batch.producerId, epoch: NO_PRODUCER_EPOCH, lastTimestamp: -1, batches: [] };
+        entry = emptyEntry(batch.producerId);
         this.#entries.set(batch.producerId, entry);
       }
-      ProducerStateManager.#addBatch(entry, batch);
       this.#dirty = true;
+      if (batch.control) {
+        const marker = batch.marker!;
+        if (hasOpenTransaction(entry)) {
+          completed.push({
+            producerId: batch.producerId,
+            firstOffset: entry.currentTxnFirstOffset,
+            lastOffset: batch.firstOffset,
+            aborted: !marker.committed,
+            lastStableOffset: this.#nextIncompleteTxnFirstOffset(batch.producerId) ?? batch.firstOffset + 1,
+          });
+          this.#ongoing.delete(entry.currentTxnFirstOffset);
+        }
+        ProducerStateManager.#endTransaction(entry, batch, marker);
+        continue;
+      }
+      ProducerStateManager.#addBatch(entry, batch);
+      if (batch.transactional && !hasOpenTransaction(entry)) {
+        entry.currentTxnFirstOffset = batch.firstOffset;
+        this.#addOngoing(batch.firstOffset, batch.producerId);
+      }
     }
+    return completed;
+  }
+
+  /** Kafka's findNextIncompleteTxn: the earliest open transaction of another producer. */
+  #nextIncompleteTxnFirstOffset(producerId: bigint): number | undefined {
+    for (const [firstOffset, owner] of this.#ongoing) if (owner !== producerId) return firstOffset;
+    return undefined;
+  }
+
+  #addOngoing(firstOffset: number, producerId: bigint): void {
+    let last: number | undefined;
+    for (const offset of this.#ongoing.keys()) last = offset;
+    this.#ongoing.set(firstOffset, producerId);
+    if (last !== undefined && firstOffset < last) this.#sortOngoing();
+  }
+
+  #sortOngoing(): void {
+    const sorted = [...this.#ongoing].sort((a, b) => a[0] - b[0]);
+    this.#ongoing.clear();
+    for (const [firstOffset, producerId] of sorted) this.#ongoing.set(firstOffset, producerId);
   }
 
   static #addBatch(entry: ProducerEntry, batch: ProducerBatch): void {
@@ -238,10 +400,25 @@ export class ProducerStateManager {
     entry.lastTimestamp = batch.maxTimestamp;
   }
 
-  /** Drops producers whose every batch is below the log start offset (retention, DeleteRecords). */
+  /** Kafka's ProducerStateEntry.update for a marker: epoch, coordinator epoch, no open transaction. */
+  static #endTransaction(entry: ProducerEntry, batch: ProducerBatch, marker: EndTransactionMarker): void {
+    if (batch.epoch !== entry.epoch) {
+      entry.epoch = batch.epoch;
+      entry.batches = [];
+    }
+    entry.coordinatorEpoch = marker.coordinatorEpoch;
+    entry.currentTxnFirstOffset = NO_OPEN_TRANSACTION;
+    entry.lastTimestamp = batch.maxTimestamp;
+  }
+
+  /**
+   * Drops producers whose every batch is below the log start offset (retention, DeleteRecords),
+   * except those with an open transaction: that stays open until its marker.
+   */
   evictBelow(logStartOffset: number): number {
     let evicted = 0;
     for (const [producerId, entry] of this.#entries) {
+      if (hasOpenTransaction(entry)) continue;
       const last = entry.batches.at(-1);
       if (last === undefined || last.lastOffset < logStartOffset) {
         this.#entries.delete(producerId);
@@ -252,11 +429,14 @@ export class ProducerStateManager {
     return evicted;
   }
 
-  /** Kafka's producer expiry: drops producers whose last batch is `expirationMs` old or more. */
+  /**
+   * Kafka's producer expiry: drops producers whose last batch is `expirationMs` old or more and
+   * that have no open transaction (Kafka's isProducerExpired).
+   */
   removeExpired(nowMs: number, expirationMs: number): number {
     let removed = 0;
     for (const [producerId, entry] of this.#entries) {
-      if (nowMs - entry.lastTimestamp >= expirationMs) {
+      if (!hasOpenTransaction(entry) && nowMs - entry.lastTimestamp >= expirationMs) {
         this.#entries.delete(producerId);
         removed++;
       }
@@ -267,6 +447,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.#entries.clear();
+    this.#ongoing.clear();
     this.#dirty = true;
   }
 
@@ -274,7 +455,7 @@ export class ProducerStateManager {
   writeSnapshot(offset: number): void {
     const entries = [...this.#entries.values()];
     let size = SNAPSHOT_HEADER_BYTES + 12;
-    for (const entry of entries) size += 19 + entry.batches.length * BATCH_BYTES;
+    for (const entry of entries) size += ENTRY_BYTES[SNAPSHOT_VERSION] + entry.batches.length * BATCH_BYTES;
     const buffer = Buffer.alloc(size);
     SNAPSHOT_MAGIC.copy(buffer, 0);
     buffer.writeUInt16BE(SNAPSHOT_VERSION, 4);
@@ -285,9 +466,11 @@ export class ProducerStateManager {
     for (const entry of entries) {
       buffer.writeBigInt64BE(entry.producerId, at);
       buffer.writeInt16BE(entry.epoch, at + 8);
-      buffer.writeBigInt64BE(BigInt(entry.lastTimestamp), at + 10);
-      buffer.writeUInt8(entry.batches.length, at + 18);
-      at += 19;
+      buffer.writeInt32BE(entry.coordinatorEpoch, at + 10);
+      buffer.writeBigInt64BE(BigInt(entry.currentTxnFirstOffset), at + 14);
+      buffer.writeBigInt64BE(BigInt(entry.lastTimestamp), at + 22);
+      buffer.writeUInt8(entry.batches.length, at + 30);
+      at += ENTRY_BYTES[SNAPSHOT_VERSION];
       for (const batch of entry.batches) {
         buffer.writeInt32BE(batch.firstSeq, at);
         buffer.writeInt32BE(batch.lastSeq, at + 4);
@@ -315,6 +498,7 @@ export class ProducerStateManager {
    */
   loadSnapshot(logEndOffset: number): number {
     this.#entries.clear();
+    this.#ongoing.clear();
     const offsets = snapshotOffsets(this.dir);
     for (let i = offsets.length - 1; i >= 0; i--) {
       const offset = offsets[i]!;
@@ -328,7 +512,11 @@ export class ProducerStateManager {
         rmSync(path, { force: true });
         continue;
       }
-      for (const entry of entries) this.#entries.set(entry.producerId, entry);
+      for (const entry of entries) {
+        this.#entries.set(entry.producerId, entry);
+        if (hasOpenTransaction(entry)) this.#ongoing.set(entry.currentTxnFirstOffset, entry.producerId);
+      }
+      this.#sortOngoing();
       this.#dirty = false;
       return offset;
     }
@@ -337,24 +525,30 @@ export class ProducerStateManager {
 
   static #parseSnapshot(buffer: Buffer, expectedOffset: number): ProducerEntry[] | null {
     if (buffer.length < SNAPSHOT_HEADER_BYTES + 12) return null;
-    if (!buffer.subarray(0, 4).equals(SNAPSHOT_MAGIC) || buffer.readUInt16BE(4) !== SNAPSHOT_VERSION) return null;
+    if (!buffer.subarray(0, 4).equals(SNAPSHOT_MAGIC)) return null;
+    const version = buffer.readUInt16BE(4);
+    if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_BEFORE_TRANSACTIONS) return null;
     if (crc32c(buffer.subarray(SNAPSHOT_HEADER_BYTES)) !== buffer.readUInt32BE(6)) return null;
+    const entryBytes = ENTRY_BYTES[version];
     let at = SNAPSHOT_HEADER_BYTES;
     if (Number(buffer.readBigInt64BE(at)) !== expectedOffset) return null;
     const count = buffer.readInt32BE(at + 8);
     at += 12;
     const entries: ProducerEntry[] = [];
     for (let i = 0; i < count; i++) {
-      if (buffer.length - at < 19) return null;
-      const producerId = buffer.readBigInt64BE(at);
-      const epoch = buffer.readInt16BE(at + 8);
-      const lastTimestamp = Number(buffer.readBigInt64BE(at + 10));
-      const batchCount = buffer.readUInt8(at + 18);
-      at += 19;
+      if (buffer.length - at < entryBytes) return null;
+      const entry = emptyEntry(buffer.readBigInt64BE(at));
+      entry.epoch = buffer.readInt16BE(at + 8);
+      if (version === SNAPSHOT_VERSION) {
+        entry.coordinatorEpoch = buffer.readInt32BE(at + 10);
+        entry.currentTxnFirstOffset = Math.max(NO_OPEN_TRANSACTION, Number(buffer.readBigInt64BE(at + 14)));
+      }
+      entry.lastTimestamp = Number(buffer.readBigInt64BE(at + entryBytes - 9));
+      const batchCount = buffer.readUInt8(at + entryBytes - 1);
+      at += entryBytes;
       if (batchCount > BATCHES_RETAINED_PER_PRODUCER || buffer.length - at < batchCount * BATCH_BYTES) return null;
-      const batches: BatchMetadata[] = [];
       for (let j = 0; j < batchCount; j++) {
-        batches.push({
+        entry.batches.push({
           firstSeq: buffer.readInt32BE(at),
           lastSeq: buffer.readInt32BE(at + 4),
           firstOffset: Number(buffer.readBigInt64BE(at + 8)),
@@ -363,7 +557,7 @@ export class ProducerStateManager {
         });
         at += BATCH_BYTES;
       }
-      entries.push({ producerId, epoch, lastTimestamp, batches });
+      entries.push(entry);
     }
     return at === buffer.length ? entries : null;
   }
