@@ -4,15 +4,18 @@
  * modules together.
  *
  * Start-up order: metadata (cluster id, topics, dynamic configs) → logs (recovery of every
- * partition) → group coordinator (loads `__consumer_offsets`) → listeners. Shutdown is the
- * reverse: stop accepting and finish in-flight requests, stop the group coordinator (timers,
- * state snapshot), then close the logs cleanly (so the next start scans nothing), then the
- * metadata store.
+ * partition) → group coordinator (loads `__consumer_offsets`) → transaction coordinator (loads
+ * `__transaction_state`, resumes the completion of transactions left in PrepareCommit /
+ * PrepareAbort) → listeners. Shutdown is the reverse: stop accepting and finish in-flight
+ * requests, stop the transaction coordinator (timers, marker writes in flight), stop the group
+ * coordinator (timers, state snapshot), then close the logs cleanly (so the next start scans
+ * nothing), then the metadata store.
  */
 import { join } from 'node:path';
 
 import type { BrokerConfig, Listener } from '../config/index.ts';
 import { GroupService } from '../coordinator/group/group-service.ts';
+import { TxnService } from '../coordinator/txn/txn-service.ts';
 import { RequestDispatcher } from '../handlers/dispatcher.ts';
 import { LogManager } from '../log/log-manager.ts';
 import { MetadataStore } from '../metadata/metadata-store.ts';
@@ -40,16 +43,27 @@ export class Broker {
   readonly logs: LogManager;
   readonly topics: TopicAdmin;
   readonly groups: GroupService;
+  readonly txns: TxnService;
   readonly listeners: readonly RunningListener[];
   readonly #servers: readonly Server[];
   readonly #log: Logger;
   #stopping: Promise<void> | null = null;
 
-  private constructor(parts: { metadata: MetadataStore; logs: LogManager; topics: TopicAdmin; groups: GroupService; servers: Server[]; listeners: RunningListener[]; log: Logger }) {
+  private constructor(parts: {
+    metadata: MetadataStore;
+    logs: LogManager;
+    topics: TopicAdmin;
+    groups: GroupService;
+    txns: TxnService;
+    servers: Server[];
+    listeners: RunningListener[];
+    log: Logger;
+  }) {
     this.metadata = parts.metadata;
     this.logs = parts.logs;
     this.topics = parts.topics;
     this.groups = parts.groups;
+    this.txns = parts.txns;
     this.#servers = parts.servers;
     this.listeners = parts.listeners;
     this.#log = parts.log;
@@ -86,9 +100,18 @@ export class Broker {
 
     const openLogs = logs;
     let groups: GroupService;
+    let txns: TxnService;
     try {
       groups = GroupService.start({ config, logs: openLogs, topics, metadata, snapshotDir: logDir, log });
     } catch (error) {
+      await openLogs.close();
+      await metadata.close();
+      throw error;
+    }
+    try {
+      txns = TxnService.start({ config, logs: openLogs, topics, metadata, groups, log });
+    } catch (error) {
+      groups.stop();
       await openLogs.close();
       await metadata.close();
       throw error;
@@ -101,6 +124,7 @@ export class Broker {
       logs: openLogs,
       topics,
       groups,
+      txns,
       endpointFor: (listenerName: string): Endpoint => advertisedEndpoint(topics.config, listenerName, running),
       now: () => Date.now(),
     };
@@ -131,12 +155,13 @@ export class Broker {
       }
     } catch (error) {
       for (const server of servers) await server.close(0);
+      await txns.stop();
       groups.stop();
       await openLogs.close();
       await metadata.close();
       throw error;
     }
-    return new Broker({ metadata, logs: openLogs, topics, groups, servers, listeners: running, log });
+    return new Broker({ metadata, logs: openLogs, topics, groups, txns, servers, listeners: running, log });
   }
 
   /** Graceful shutdown; safe to call more than once. */
@@ -144,6 +169,7 @@ export class Broker {
     this.#stopping ??= (async () => {
       this.#log('info', 'shutting down: no new connections, finishing in-flight requests');
       await Promise.all(this.#servers.map((server) => server.close(timeoutMs)));
+      await this.txns.stop();
       this.groups.stop();
       await this.logs.close();
       await this.metadata.close();

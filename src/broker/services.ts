@@ -4,6 +4,7 @@
  */
 import type { BrokerConfig } from '../config/index.ts';
 import type { GroupService } from '../coordinator/group/group-service.ts';
+import type { TxnService } from '../coordinator/txn/txn-service.ts';
 import type { LogManager } from '../log/log-manager.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import type { TopicAdmin } from './topic-admin.ts';
@@ -20,6 +21,8 @@ export interface BrokerServices {
   readonly topics: TopicAdmin;
   /** The group coordinator and `__consumer_offsets`. */
   readonly groups: GroupService;
+  /** The transaction coordinator, `__transaction_state` and producer id allocation. */
+  readonly txns: TxnService;
   /** This node's advertised endpoint for a listener (the one a request arrived on). */
   endpointFor(listenerName: string): Endpoint;
   now(): number;

@@ -4,10 +4,9 @@
  * first use, as Kafka does, and answers with this node's endpoint for the listener the request
  * came in on. v4+ carries a batch of keys, answered one by one.
  *
- * TRANSACTION keys (type 1) get COORDINATOR_NOT_AVAILABLE until transactions exist (retriable, as
- * Kafka answers while its transaction coordinator is not ready, so clients wait rather than
- * break); other key types (2, share groups) get INVALID_REQUEST, Kafka's answer to a type it
- * does not serve.
+ * TRANSACTION keys (type 1) are answered the same way: this node coordinates every
+ * transactional id, and `__transaction_state` is created on first use. Other key types
+ * (2, share groups) get INVALID_REQUEST, Kafka's answer to a type it does not serve.
  */
 import { ErrorCode, findCoordinatorRequest, findCoordinatorResponse } from '../protocol/index.ts';
 import { defineHandler, type RequestContext } from './types.ts';
@@ -26,9 +25,9 @@ interface Found {
 
 async function find(key: string, keyType: number, context: RequestContext): Promise<Found> {
   const failed = (errorCode: number, errorMessage: string): Found => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-  if (keyType === TRANSACTION_KEY_TYPE) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker yet.');
-  if (keyType !== GROUP_KEY_TYPE) return failed(ErrorCode.INVALID_REQUEST, `Unsupported coordinator key type ${keyType}.`);
-  const created = await context.broker.groups.offsetsTopic.ensureTopic();
+  if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) return failed(ErrorCode.INVALID_REQUEST, `Unsupported coordinator key type ${keyType}.`);
+  const internalTopic = keyType === GROUP_KEY_TYPE ? context.broker.groups.offsetsTopic : context.broker.txns.stateTopic;
+  const created = await internalTopic.ensureTopic();
   if (created !== ErrorCode.NONE) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   const endpoint = context.broker.endpointFor(context.connection.listenerName);
   return { key, nodeId: context.broker.metadata.nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };

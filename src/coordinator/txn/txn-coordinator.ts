@@ -310,6 +310,25 @@ export class TxnCoordinator {
     }
   }
 
+  /**
+   * KIP-890 part 1 verification of one transactional write (Kafka's
+   * handleVerifyPartitionsInTransaction, the AddPartitionsToTxn verify-only form): NONE when the
+   * partition is in the producer's ongoing transaction; INVALID_PRODUCER_ID_MAPPING for an unknown
+   * id or another producer id; PRODUCER_FENCED for another epoch; CONCURRENT_TRANSACTIONS while
+   * the transaction is being completed; TRANSACTION_ABORTABLE for a partition not added. Pending
+   * transitions are not checked (Kafka's rule: the log append makes the final check).
+   */
+  verifyPartition(request: TxnRequest & TopicPartition): number {
+    const gate = this.#gate();
+    if (gate !== ErrorCode.NONE) return gate;
+    if (request.transactionalId === '') return ErrorCode.INVALID_REQUEST;
+    const metadata = this.#transactions.get(request.transactionalId);
+    if (metadata === undefined || metadata.producerId !== request.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (metadata.producerEpoch !== request.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (isPrepare(metadata.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    return metadata.partitions.has(partitionKey(request)) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE;
+  }
+
   // ---- administration -----------------------------------------------------------------------
 
   describe(transactionalId: string): TxnDescription | undefined {

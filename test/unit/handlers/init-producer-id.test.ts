@@ -44,12 +44,6 @@ describe('InitProducerId', () => {
     assert.equal(empty.errorCode, ErrorCode.INVALID_REQUEST);
   });
 
-  test('a transactional id is refused with UNSUPPORTED_VERSION until transactions exist', async () => {
-    const client = await fixture.connect();
-    const reply = await client.send(initProducerIdRequest, 4, { transactionalId: 'orders-tx', transactionTimeoutMs: 60000 });
-    assert.deepEqual([reply.errorCode, reply.producerId, reply.producerEpoch], [ErrorCode.UNSUPPORTED_VERSION, -1n, -1]);
-  });
-
   test('concurrent requests all get distinct ids', async () => {
     const clients = await Promise.all([fixture.connect(), fixture.connect(), fixture.connect()]);
     const replies = await Promise.all(
