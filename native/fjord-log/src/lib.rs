@@ -5,7 +5,8 @@
 //! index beside it. This crate has no N-API in it: `native/fjord-napi` is the thin binding.
 //!
 //! Where things are: `batch` (the 61-byte header, validation, offset assignment), `segment`
-//! (one `.log` file), `index` (sparse offset and time indexes), `log` (a partition: append, read,
+//! (one `.log` file), `index` (sparse offset and time indexes), `txn_index` (a segment's aborted
+//! transactions, for read_committed fetches), `log` (a partition: append, read,
 //! offsets, roll, retention, truncation, recovery), `read` (read plans, copy and sendfile),
 //! `checkpoint` (recovery point, clean-shutdown marker), `group_commit` (fsync off the caller's
 //! thread, shared by concurrent waiters), `crc32c` (hardware CRC-32C).
@@ -20,8 +21,10 @@ pub mod index;
 pub mod log;
 pub mod read;
 pub mod segment;
+pub mod txn_index;
 pub mod uring;
 
 pub use error::{LogError, Result};
 pub use log::{AppendInfo, LogConfig, OpenReport, PartitionLog, RetentionReport, SyncJob};
 pub use read::{ReadPlan, SendProgress};
+pub use txn_index::AbortedTxn;

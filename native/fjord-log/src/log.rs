@@ -7,6 +7,7 @@
 //! <dir>/00000000000000000000.log        segments, named by base offset (format: segment.rs)
 //! <dir>/00000000000000000000.index      sparse offset index (format: index.rs)
 //! <dir>/00000000000000000000.timeindex  sparse time index (format: index.rs)
+//! <dir>/00000000000000000000.txnindex   aborted transactions, if any (format: txn_index.rs)
 //! <dir>/recovery.checkpoint             log start offset and recovery point (checkpoint.rs)
 //! <dir>/clean-shutdown                  present only between a clean close and the next open
 //! ```
@@ -27,6 +28,7 @@ use crate::checkpoint::{self, RecoveryCheckpoint};
 use crate::error::{LogError, Result};
 use crate::read::{FileRegion, ReadPlan};
 use crate::segment::{Segment, SegmentLimits};
+use crate::txn_index::AbortedTxn;
 
 /// Topic-level settings the log obeys, with Kafka's names and defaults.
 #[derive(Clone, Debug)]
@@ -175,6 +177,9 @@ pub struct PartitionLog {
     last_flush_ms: i64,
     /// Bumped by truncation, which invalidates flush jobs in flight.
     generation: u64,
+    /// The highest target offset of the flush jobs handed out in this generation: offsets below
+    /// it may already be counted durable, so a transaction index change there must be flushed anew.
+    sync_horizon: i64,
     dir_dirty: bool,
     /// Set by the first I/O error: the partition is offline until reopened.
     offline: Option<String>,
@@ -193,7 +198,10 @@ impl std::fmt::Debug for PartitionLog {
 }
 
 fn parse_segment_name(name: &str) -> Option<i64> {
-    let stem = name.strip_suffix(".log")?;
+    parse_stem(name.strip_suffix(".log")?)
+}
+
+fn parse_stem(stem: &str) -> Option<i64> {
     (stem.len() == 20 && stem.bytes().all(|b| b.is_ascii_digit())).then(|| stem.parse().ok())?
 }
 
@@ -206,16 +214,26 @@ impl PartitionLog {
         let io = |context: &str, e| LogError::storage(&format!("{context} {}", dir.display()), e);
         std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
         let mut bases = Vec::new();
+        let mut txn_indexes = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| io("list", e))? {
             let entry = entry.map_err(|e| io("list", e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(base) = parse_segment_name(&name) {
                 bases.push(base);
+            } else if let Some(base) = name.strip_suffix(".txnindex").and_then(parse_stem) {
+                txn_indexes.push((base, entry.path()));
             } else if name.ends_with(".tmp") {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
         bases.sort_unstable();
+        // A transaction index whose segment is gone (a crash while deleting the segment's files)
+        // would otherwise be taken up by a later segment with that base offset.
+        for (base, path) in txn_indexes {
+            if bases.binary_search(&base).is_err() {
+                std::fs::remove_file(&path).map_err(|e| io("delete", e))?;
+            }
+        }
         let limits = config.limits();
         let clean = checkpoint::take_clean_shutdown(dir);
         let recovery = checkpoint::read_recovery(dir);
@@ -291,6 +309,7 @@ impl PartitionLog {
             recovery_point: log_end_offset,
             last_flush_ms: now_ms,
             generation: 0,
+            sync_horizon: 0,
             dir_dirty: true,
             offline: None,
         };
@@ -578,6 +597,108 @@ impl PartitionLog {
         outcome
     }
 
+    /// Records an aborted transaction in the transaction index of the segment holding
+    /// `entry.last_offset`, the offset of its abort marker (Kafka's `LogSegment.updateTxnIndex`).
+    /// The marker must already be in the log: lastOffset below the log end, at or past the log
+    /// start, and greater than every lastOffset recorded before (across the whole log, as Kafka's
+    /// `TransactionIndex.append` requires per segment); firstOffset <= lastOffset.
+    ///
+    /// Call it right after appending the marker, before anything flushes the log. Should a flush
+    /// already count the marker's offset durable, the recovery point drops back to it and flushes
+    /// in flight stop counting, so that the next flush covers the entry.
+    pub fn append_aborted_txn(&mut self, entry: AbortedTxn) -> Result<()> {
+        self.check_online()?;
+        if entry.last_offset >= self.log_end_offset || entry.last_offset < self.log_start_offset || entry.first_offset > entry.last_offset {
+            return Err(LogError::InvalidArgument(format!(
+                "aborted transaction of producer {} with offsets {}..={} is not inside the log [{}, {})",
+                entry.producer_id, entry.first_offset, entry.last_offset, self.log_start_offset, self.log_end_offset
+            )));
+        }
+        // The newest entry is in the last segment that has any (a walk over in-memory segments).
+        if let Some(last) = self.segments.values().rev().find_map(|s| s.txn_index().last_offset()) {
+            if entry.last_offset <= last {
+                return Err(LogError::InvalidArgument(format!(
+                    "the last offset of appended transactions must increase: {} is not greater than {last} in {}",
+                    entry.last_offset,
+                    self.dir.display()
+                )));
+            }
+        }
+        let segment = self.segments.range_mut(..=entry.last_offset).next_back().map(|(_, s)| s).expect("the offset is inside the log");
+        match segment.txn_index_mut().append(&entry) {
+            Ok(created) => self.dir_dirty |= created,
+            Err(e @ LogError::InvalidArgument(_)) => return Err(e),
+            Err(e) => return self.fail(e),
+        }
+        self.unflush_from(entry.last_offset);
+        self.check_invariants();
+        Ok(())
+    }
+
+    /// Kafka's `UnifiedLog.collectAbortedTransactions`: the aborted transactions that overlap
+    /// `[fetch_offset, upper_bound_offset)` (lastOffset >= fetch_offset and firstOffset <
+    /// upper_bound_offset), in increasing lastOffset. The search starts at the segment holding
+    /// `fetch_offset` and goes on through later segments, since a transaction that began in the
+    /// range may be aborted segments later, until an entry whose lastStableOffset reaches
+    /// `upper_bound_offset` shows that no later abort can overlap the range.
+    ///
+    /// Bound: per segment an O(log entries) binary search, then the entries from the first with
+    /// lastOffset >= `fetch_offset` to that stopping entry. For a read_committed fetch, whose upper
+    /// bound is at most the last stable offset, that is the first abort after the fetched range.
+    /// Memory: the result (transactions overlapping the range: at most the offsets in it plus the
+    /// producers with a transaction open at `fetch_offset`) and one 34 KiB read buffer.
+    pub fn collect_aborted_txns(&self, fetch_offset: i64, upper_bound_offset: i64) -> Result<Vec<AbortedTxn>> {
+        self.check_online()?;
+        let mut out = Vec::new();
+        if upper_bound_offset <= fetch_offset {
+            return Ok(out);
+        }
+        let first = self.segments.range(..=fetch_offset).next_back().map(|(b, _)| *b).unwrap_or(i64::MIN);
+        for segment in self.segments.range(first..).map(|(_, s)| s) {
+            if segment.txn_index().collect(fetch_offset, upper_bound_offset, &mut out)? {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Drops every aborted transaction whose lastOffset is at or past `from_offset`, in every
+    /// segment (the files are cut). The caller rebuilds them by replaying the log from there.
+    pub fn truncate_aborted_txns(&mut self, from_offset: i64) -> Result<()> {
+        self.check_online()?;
+        let first = self.segments.range(..=from_offset).next_back().map(|(b, _)| *b).unwrap_or(i64::MIN);
+        let mut changed = false;
+        let mut result = Ok(());
+        for segment in self.segments.range_mut(first..).map(|(_, s)| s) {
+            if segment.txn_index().last_offset().is_some_and(|last| last >= from_offset) {
+                changed = true;
+                result = segment.txn_index_mut().truncate_from(from_offset);
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if let Err(e) = result {
+            return self.fail(e);
+        }
+        if changed {
+            self.unflush_from(from_offset);
+        }
+        self.check_invariants();
+        Ok(())
+    }
+
+    /// A transaction index changed at `offset`. If a flush may already count that offset durable,
+    /// the recovery point drops back to it and flushes in flight stop counting (a new generation),
+    /// so that the next flush, which covers every segment from the recovery point on, syncs it.
+    fn unflush_from(&mut self, offset: i64) {
+        if offset < self.sync_horizon.max(self.recovery_point) {
+            self.generation += 1;
+            self.recovery_point = self.recovery_point.min(offset.max(self.log_start_offset));
+            self.sync_horizon = self.recovery_point;
+        }
+    }
+
     /// DeleteRecords: raises the log start offset to `offset` (at most the log end), deletes
     /// segments wholly below it, and records it durably. Returns the new log start offset.
     pub fn delete_records(&mut self, offset: i64) -> Result<i64> {
@@ -702,6 +823,7 @@ impl PartitionLog {
         self.log_end_offset = self.active().next_offset();
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset);
         self.recovery_point = self.recovery_point.clamp(self.log_start_offset, self.log_end_offset);
+        self.sync_horizon = self.recovery_point;
         if let Err(e) = self.write_checkpoint() {
             return self.fail(e);
         }
@@ -723,11 +845,18 @@ impl PartitionLog {
         if target <= self.recovery_point && !self.dir_dirty {
             return Ok(None);
         }
-        // Every segment from the one holding the recovery point to the active one.
+        // Every segment from the one holding the recovery point to the active one, each with its
+        // transaction index if it has one.
         let first = *self.segments.range(..=self.recovery_point).next_back().map(|(b, _)| b).unwrap_or(self.segments.keys().next().unwrap());
-        let files = self.segments.range(first..).map(|(_, s)| Arc::clone(s.file())).collect();
+        let mut files = Vec::new();
+        for segment in self.segments.range(first..).map(|(_, s)| s) {
+            files.push(Arc::clone(segment.file()));
+            files.extend(segment.txn_index().file().cloned());
+        }
         let directory = std::mem::take(&mut self.dir_dirty).then(|| self.dir.clone());
-        Ok(Some(SyncJob { files, directory, target_offset: self.log_end_offset.min(target.max(self.recovery_point)), generation: self.generation }))
+        let target_offset = self.log_end_offset.min(target.max(self.recovery_point));
+        self.sync_horizon = self.sync_horizon.max(target_offset);
+        Ok(Some(SyncJob { files, directory, target_offset, generation: self.generation }))
     }
 
     /// Records that a sync job finished. An error takes the partition offline.

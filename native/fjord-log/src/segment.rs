@@ -1,7 +1,8 @@
 //! One segment of a partition: `<base offset, 20 digits>.log`, a file of whole record batches
-//! (magic v2) exactly as they came off the wire, with offsets assigned, and its two sparse indexes
-//! (`.index`, `.timeindex`, formats in index.rs). The `.log` file has no header of its own: it is
-//! the concatenation of batches, so `size` is always a batch boundary.
+//! (magic v2) exactly as they came off the wire, with offsets assigned, its two sparse indexes
+//! (`.index`, `.timeindex`, formats in index.rs) and its transaction index (`.txnindex`, created
+//! with its first aborted transaction, format in txn_index.rs). The `.log` file has no header of
+//! its own: it is the concatenation of batches, so `size` is always a batch boundary.
 //!
 //! Concurrency: owned by its `PartitionLog` on one thread. The file handle is shared (`Arc`) with
 //! read plans and flush jobs on other threads, which only read or fsync it; a deleted segment's
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use crate::batch::{self, ShallowHeader, HEADER_BYTES, NO_TIMESTAMP};
 use crate::error::{LogError, Result};
 use crate::index::{IndexEntry, OffsetEntry, OffsetIndex, TimeEntry, TimeIndex};
+use crate::txn_index::{self, LoadCheck, TxnIndex};
 
 /// The 20-digit zero-padded file name stem Kafka uses for a base offset.
 pub fn file_stem(base_offset: i64) -> String {
@@ -53,6 +55,7 @@ pub struct Segment {
     next_offset: i64,
     offset_index: OffsetIndex,
     time_index: TimeIndex,
+    txn_index: TxnIndex,
     bytes_since_index_entry: u64,
     max_timestamp: i64,
     /// Base offset of the first batch that reached `max_timestamp`.
@@ -91,6 +94,7 @@ impl Segment {
         let mut time_index = TimeIndex::empty(time_path, limits.max_time_index_entries);
         offset_index.reset().map_err(|e| storage("create", offset_index.path(), e))?;
         time_index.reset().map_err(|e| storage("create", time_index.path(), e))?;
+        let txn_index = TxnIndex::create(txn_index::path_for(dir, base_offset))?;
         Ok(Segment {
             base_offset,
             file: Arc::new(file),
@@ -99,6 +103,7 @@ impl Segment {
             next_offset: base_offset,
             offset_index,
             time_index,
+            txn_index,
             bytes_since_index_entry: 0,
             max_timestamp: NO_TIMESTAMP,
             offset_of_max_timestamp: base_offset,
@@ -127,6 +132,7 @@ impl Segment {
         if !segment.load_indexes() {
             segment.rebuild_indexes()?;
         }
+        segment.txn_index.load(base_offset, segment.next_offset, LoadCheck::Last)?;
         Ok(segment)
     }
 
@@ -145,6 +151,7 @@ impl Segment {
             next_offset: base_offset,
             offset_index: OffsetIndex::empty(index_path, limits.max_index_entries),
             time_index: TimeIndex::empty(time_path, limits.max_time_index_entries),
+            txn_index: TxnIndex::unloaded(txn_index::path_for(dir, base_offset)),
             bytes_since_index_entry: 0,
             max_timestamp: NO_TIMESTAMP,
             offset_of_max_timestamp: base_offset,
@@ -176,6 +183,7 @@ impl Segment {
         }
         segment.size = valid_size;
         segment.rebuild_indexes()?;
+        segment.txn_index.load(base_offset, segment.next_offset, LoadCheck::Full)?;
         Ok((segment, file_size - valid_size))
     }
 
@@ -189,6 +197,7 @@ impl Segment {
         if !segment.load_indexes() {
             segment.rebuild_indexes()?;
         }
+        segment.txn_index.load(base_offset, segment.next_offset, LoadCheck::Last)?;
         Ok(segment)
     }
 
@@ -500,6 +509,7 @@ impl Segment {
         }
         let last_position = self.offset_index.last().map(|e| e.position as u64).unwrap_or(0);
         self.bytes_since_index_entry = position.saturating_sub(last_position);
+        self.txn_index.truncate_from(next_offset)?;
         self.persist_indexes()
     }
 
@@ -509,14 +519,15 @@ impl Segment {
         self.time_index.persist().map_err(|e| storage("write", self.time_index.path(), e))
     }
 
-    /// Completes the indexes (a final time index entry for the max timestamp) and fsyncs them,
-    /// as on roll and on clean close.
+    /// Completes the indexes (a final time index entry for the max timestamp) and fsyncs them
+    /// and the transaction index, as on roll and on clean close.
     pub fn seal_indexes(&mut self) -> Result<()> {
         if self.time_index.last().is_none_or(|last| last.timestamp < self.max_timestamp) {
             self.maybe_time_entry();
         }
         self.offset_index.persist_durably().map_err(|e| storage("sync", self.offset_index.path(), e))?;
-        self.time_index.persist_durably().map_err(|e| storage("sync", self.time_index.path(), e))
+        self.time_index.persist_durably().map_err(|e| storage("sync", self.time_index.path(), e))?;
+        self.txn_index.sync()
     }
 
     pub fn sync(&self) -> Result<()> {
@@ -525,7 +536,7 @@ impl Segment {
 
     /// Deletes the segment's files. Read plans holding the file keep reading it.
     pub fn delete_files(self) -> Result<()> {
-        for path in [&self.log_path, self.offset_index.path(), self.time_index.path()] {
+        for path in [&self.log_path, self.offset_index.path(), self.time_index.path(), self.txn_index.path()] {
             match std::fs::remove_file(path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -558,6 +569,12 @@ impl Segment {
     }
     pub fn offset_index(&self) -> &OffsetIndex {
         &self.offset_index
+    }
+    pub fn txn_index(&self) -> &TxnIndex {
+        &self.txn_index
+    }
+    pub fn txn_index_mut(&mut self) -> &mut TxnIndex {
+        &mut self.txn_index
     }
     pub fn is_index_full(&self) -> bool {
         self.offset_index.is_full() || self.time_index.is_full()
