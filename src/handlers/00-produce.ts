@@ -52,17 +52,20 @@ interface TransactionalProducer {
   readonly producerEpoch: number;
 }
 
-/** The producer of the transactional (magic v2) batches in `records`, one entry per distinct id/epoch. */
+/**
+ * Whether `records` holds a transactional (magic v2) batch; the producers of those with a producer
+ * id are added to `into`, one entry per distinct id/epoch.
+ */
 function transactionalProducersOf(records: Buffer, into: Map<string, TransactionalProducer>): boolean {
   let found = false;
   for (const batch of splitBatches(records).batches) {
     if (batch.readInt8(RecordBatchField.magic) !== 2) continue;
     if ((batch.readInt16BE(RecordBatchField.attributes) & BatchAttribute.transactional) === 0) continue;
+    found = true;
     const producerId = batch.readBigInt64BE(RecordBatchField.producerId);
     if (producerId < 0n) continue;
     const producerEpoch = batch.readInt16BE(RecordBatchField.producerEpoch);
     into.set(`${producerId}/${producerEpoch}`, { producerId, producerEpoch });
-    found = true;
   }
   return found;
 }

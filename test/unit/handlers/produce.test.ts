@@ -109,12 +109,12 @@ describe('Produce', () => {
     assert.equal(fits.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
   });
 
-  test('transactional batches and requests are refused with INVALID_TXN_STATE', async () => {
+  test('a transactional batch without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a plain batch with one is appended', async () => {
     const batch = recordBatch([{ timestamp: Date.now(), value: Buffer.from('tx') }], TRANSACTIONAL);
     const reply = await client.send(produceRequest, 9, produceBody('events', 1, batch));
-    assert.equal(reply.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(reply.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     const withId = await client.send(produceRequest, 9, { ...produceBody('events', 1, simpleBatch(1, 10, Date.now())), transactionalId: 'tx-1' });
-    assert.equal(withId.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(withId.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
   });
 
   test('an idempotent retry returns the original offset; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
