@@ -171,3 +171,22 @@ export function assertKcatRecords(actual: readonly KcatRecord[], expected: reado
     assert.equal(got.ts, want.timestamp, `${where}: timestamp`);
   });
 }
+
+/**
+ * Passes the "# ..." comment lines and "FAILED ..." lines a client program printed on to the test's
+ * diagnostics (the transaction checks print outcomes and timings there), newest `maxLines` at most.
+ */
+export function reportProgramDiagnostics(t: TestContext, result: ProcessResult, maxLines = 40): void {
+  const lines = result.stdout.split('\n').filter((line) => line.startsWith('# ') || line.startsWith('FAILED '));
+  for (const line of lines.slice(-maxLines)) t.diagnostic(line.replace(/^# /, ''));
+}
+
+/**
+ * Broker settings for the transaction suites: the broker looks for timed-out transactions every
+ * 500 ms (Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default) and
+ * a classic group's first rebalance is not delayed (group.initial.rebalance.delay.ms, 3 s).
+ */
+export const txnBrokerOverrides: Readonly<Record<string, string>> = {
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': '500',
+  'group.initial.rebalance.delay.ms': '0',
+};

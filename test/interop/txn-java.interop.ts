@@ -1,0 +1,63 @@
+// Transactions with the Java client 4.1 against a real broker process.
+//
+// 1. test/interop/java/TxnJavaCheck.java in one JVM: commit and abort across partitions checked with
+//    read_committed and read_uncommitted consumers (and the last stable offset of an open
+//    transaction), consume-transform-produce with sendOffsetsToTransaction (group offsets move on
+//    commit, not on abort), fencing of the older of two producers with one transactional.id, and
+//    the broker aborting a transaction left open past transaction.timeout.ms.
+// 2. test/interop/java/TxnWorkload.java through kill -9 of the broker: once while a transaction is
+//    open (its records written, the producer paused before committing) and once right as a commit
+//    starts (EndTxn on its way for a transaction over every partition); after each restart the
+//    program carries on, then checks with read_committed consumers that every transaction ended
+//    all-or-nothing, never half.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { javaArguments, reportProgramDiagnostics, reportProgramSteps, requireJavaClient, runJava, txnBrokerOverrides } from './clients.ts';
+import { startBroker, startProgram, type RunningProgram } from './harness.ts';
+
+test('the Java client 4.1 commits, aborts, fences and times out transactions; read_committed and read_uncommitted consumers see what Kafka shows them', requireJavaClient(), async (t) => {
+  const broker = await startBroker({ overrides: txnBrokerOverrides });
+  const result = await runJava('TxnJavaCheck', [broker.bootstrap], 150_000);
+  reportProgramDiagnostics(t, result);
+  await reportProgramSteps(t, result);
+});
+
+/** Waits until the program printed a line equal to `line` (failing if it exits or 90 s pass first). */
+async function awaitLine(program: RunningProgram, line: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!program.stdout().split('\n').includes(line)) {
+    assert.ok(program.child.exitCode === null, `the program exited before printing "${line}":\n${program.stdout().slice(-3000)}\n${program.stderr().slice(-3000)}`);
+    assert.ok(Date.now() < deadline, `the program did not print "${line}" within 90 s:\n${program.stdout().slice(-3000)}`);
+    await sleep(5);
+  }
+}
+
+test('transactions interrupted by kill -9 of the broker (one open, one committing) end committed or aborted, never half, after the restart', requireJavaClient(), async (t) => {
+  const broker = await startBroker({ overrides: txnBrokerOverrides });
+  const topic = 'txn-crash';
+  // 12 transactions over 6 partitions; transaction 3 pauses after its records are acknowledged,
+  // transactions 3 and 8 commit and span every partition.
+  const program = startProgram(
+    'java',
+    javaArguments('TxnWorkload', [broker.bootstrap, topic, '6', '12', '7', '--pause', '3', '--commit', '3,8']),
+    { timeoutMs: 240_000 },
+  );
+  await awaitLine(program, 'PAUSED 3');
+  await broker.kill9();
+  await broker.restart();
+  program.child.stdin?.write('resume\n');
+
+  await awaitLine(program, 'COMMITTING 8');
+  await broker.kill9();
+  await sleep(200);
+  await broker.restart();
+
+  const result = await program.done;
+  reportProgramDiagnostics(t, result);
+  for (const index of [3, 8]) {
+    const ended = result.stdout.split('\n').find((line) => line === `COMMITTED ${index}` || line.startsWith(`FAILED ${index} `));
+    t.diagnostic(`transaction ${index}: ${ended ?? 'no outcome printed'}`);
+  }
+  await reportProgramSteps(t, result);
+});
