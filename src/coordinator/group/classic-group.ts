@@ -36,6 +36,19 @@ export interface SyncResult {
   readonly assignment: Buffer;
 }
 
+/**
+ * A committed (or pending transactional) offset and the log offset of the record that carries it
+ * in `__consumer_offsets` (-1n when unknown: loaded from a snapshot written before record offsets
+ * were kept). When a transaction commits, its offset replaces the committed one only if its
+ * record is later in the log, as Kafka decides.
+ */
+export interface OffsetEntry {
+  readonly topic: string;
+  readonly partition: number;
+  readonly value: CommittedOffset;
+  readonly recordOffset: bigint;
+}
+
 export class ClassicMember {
   memberId: string;
   readonly groupInstanceId: string | null;
@@ -107,7 +120,14 @@ export class ClassicGroup {
   newMemberAdded = false;
   /** The first rebalance of an empty group is waiting out group.initial.rebalance.delay.ms. */
   initialDelay = false;
-  readonly offsets = new Map<string, { topic: string; partition: number; value: CommittedOffset }>();
+  /** Committed offsets by `offsetKey`. */
+  readonly offsets = new Map<string, OffsetEntry>();
+  /**
+   * Transactional offsets not yet committed or aborted (TxnOffsetCommit), by producer id then
+   * `offsetKey`. Invisible to OffsetFetch until their producer's COMMIT marker moves them into
+   * `offsets` (Kafka's pendingTransactionalOffsets, per group).
+   */
+  readonly pendingOffsets = new Map<bigint, Map<string, OffsetEntry>>();
   /** Set while the group uses the consumer protocol (KIP-848); classic members are then none. */
   consumer: ConsumerGroupState | null = null;
 

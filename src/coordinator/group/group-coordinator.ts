@@ -21,10 +21,11 @@
 import { randomUUID } from 'node:crypto';
 
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { ClassicGroup, ClassicMember, GROUP_STATES, offsetKey, type GroupState, type JoinResult, type Protocol, type SyncResult } from './classic-group.ts';
+import { ClassicGroup, ClassicMember, GROUP_STATES, offsetKey, type GroupState, type JoinResult, type OffsetEntry, type Protocol, type SyncResult } from './classic-group.ts';
 import type { AssignorName } from './consumer-assignors.ts';
 import { ConsumerProtocol, toWire, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult, type TopicLookup } from './consumer-group.ts';
 import type { CommittedOffset, GroupRecord, StoredGroup } from './group-records.ts';
+import type { BatchProducer } from './record-batch-builder.ts';
 import type { Timers } from './timers.ts';
 
 export type { ConsumerHeartbeatRequest, ConsumerHeartbeatResult, TopicLookup } from './consumer-group.ts';
@@ -74,9 +75,21 @@ export interface ConsumerGroupDescription {
   }>;
 }
 
-/** Writes records of one group durably; resolves with a Kafka error code (0 when written). */
+/** The result of a write: a Kafka error code, and the log offset of the first record when written. */
+export interface WriteOutcome {
+  readonly errorCode: number;
+  /** -1n when not written. */
+  readonly baseOffset: bigint;
+}
+
+/**
+ * Writes records of one group durably, as one batch with consecutive offsets; transactional
+ * (the producer's id and epoch, pending until its marker) when `producer` is given.
+ */
 export interface GroupPersistence {
-  write(groupId: string, records: readonly GroupRecord[]): Promise<number>;
+  write(groupId: string, records: readonly GroupRecord[], producer?: BatchProducer | null): Promise<WriteOutcome>;
+  /** The `__consumer_offsets` partition that holds a group. */
+  partitionFor(groupId: string): number;
 }
 
 export interface JoinRequest {
@@ -121,6 +134,19 @@ export interface OffsetCommitRequestData {
   readonly groupInstanceId: string | null;
   /** OffsetCommit v9+: an unknown group is GROUP_ID_NOT_FOUND rather than ILLEGAL_GENERATION. */
   readonly requestVersion: number;
+  readonly offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null }>;
+}
+
+/** TxnOffsetCommit's data (Kafka's TxnOffsetCommitRequestData), partitions already known to exist. */
+export interface TxnOffsetCommitRequestData {
+  readonly transactionalId: string;
+  readonly groupId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  /** v3+; -1 (and an empty member id) before, or from a producer outside group management. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
   readonly offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null }>;
 }
 
@@ -183,6 +209,10 @@ export class GroupCoordinator {
   readonly #config: GroupCoordinatorConfig;
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #consumer: ConsumerProtocol;
+  /** Producer id → the groups holding its pending transactional offsets. */
+  readonly #pendingGroups = new Map<bigint, Set<string>>();
+  /** Producer id → its transactional offset writes in flight (a marker waits for them). */
+  readonly #transactionalWrites = new Map<bigint, Set<Promise<unknown>>>();
   #retentionTimer: (() => void) | null = null;
   #closed = false;
 
@@ -228,7 +258,7 @@ export class GroupCoordinator {
     const text = JSON.stringify(value);
     if (text === consumer.persisted) return ErrorCode.NONE;
     consumer.persisted = text;
-    const written = coordinatorWriteError(await this.#persistence.write(groupId, [{ kind: 'consumerGroup', groupId, value }]).catch(() => ErrorCode.UNKNOWN_SERVER_ERROR));
+    const written = (await this.#write(groupId, [{ kind: 'consumerGroup', groupId, value }])).errorCode;
     if (written !== ErrorCode.NONE && consumer.persisted === text) consumer.persisted = null;
     return written;
   }
@@ -814,10 +844,33 @@ export class GroupCoordinator {
     const invalid = this.#validateCommit(group, request);
     if (invalid !== ErrorCode.NONE) return all(invalid);
     const nowMs = this.#timers.now();
+    const { errors, records, accepted } = this.#offsetRecords(request.groupId, request.offsets, nowMs);
+    if (records.length === 0) return errors;
+    const written = await this.#write(request.groupId, records);
+    if (written.errorCode !== ErrorCode.NONE) return errors.map((errorCode) => (errorCode === ErrorCode.NONE ? written.errorCode : errorCode));
+    const target = this.#groups.get(request.groupId) ?? group;
+    if (target.state !== 'Dead') {
+      accepted.forEach((entry, index) => {
+        const key = offsetKey(entry.topic, entry.partition);
+        const recordOffset = written.baseOffset + BigInt(index);
+        // Writes may complete out of log order: the record later in the log wins, as in a replay.
+        const existing = target.offsets.get(key);
+        if (existing === undefined || recordOffset > existing.recordOffset) target.offsets.set(key, { ...entry, recordOffset });
+      });
+    }
+    return errors;
+  }
+
+  /** Per offset: NONE or OFFSET_METADATA_TOO_LARGE; the records and entries of the accepted ones. */
+  #offsetRecords(
+    groupId: string,
+    offsets: OffsetCommitRequestData['offsets'],
+    nowMs: number,
+  ): { errors: number[]; records: GroupRecord[]; accepted: Array<{ topic: string; partition: number; value: CommittedOffset }> } {
     const errors: number[] = [];
     const records: GroupRecord[] = [];
     const accepted: Array<{ topic: string; partition: number; value: CommittedOffset }> = [];
-    for (const commit of request.offsets) {
+    for (const commit of offsets) {
       const metadata = commit.metadata ?? '';
       if (Buffer.byteLength(metadata, 'utf8') > this.#config.offsetMetadataMaxBytes) {
         errors.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
@@ -825,17 +878,164 @@ export class GroupCoordinator {
       }
       errors.push(ErrorCode.NONE);
       const value: CommittedOffset = { offset: commit.offset, leaderEpoch: commit.leaderEpoch, metadata, commitTimestampMs: nowMs };
-      records.push({ kind: 'offset', groupId: request.groupId, topic: commit.topic, partition: commit.partition, value });
+      records.push({ kind: 'offset', groupId, topic: commit.topic, partition: commit.partition, value });
       accepted.push({ topic: commit.topic, partition: commit.partition, value });
     }
+    return { errors, records, accepted };
+  }
+
+  /** Writes records; resolves with the error code clients see (Kafka's mapping) and the base offset. */
+  async #write(groupId: string, records: readonly GroupRecord[], producer: BatchProducer | null = null): Promise<WriteOutcome> {
+    try {
+      const outcome = await this.#persistence.write(groupId, records, producer);
+      return { errorCode: coordinatorWriteError(outcome.errorCode), baseOffset: outcome.baseOffset };
+    } catch {
+      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n };
+    }
+  }
+
+  // ---------------------------------------------------------------- transactional offsets
+
+  /**
+   * TxnOffsetCommit (Kafka's OffsetMetadataManager.commitTransactionalOffset): per offset, NONE
+   * or an error. The offsets are written as a transactional batch of the producer and stay
+   * pending, invisible to OffsetFetch, until `completeTransaction` for its marker.
+   *
+   * The group is validated as Kafka does for transactional commits: an unknown group is created
+   * (a simple group) when generationId < 0, else ILLEGAL_GENERATION; a classic group checks the
+   * member (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID) and generation (ILLEGAL_GENERATION) when the
+   * request names them (v3+), in any state (no REBALANCE_IN_PROGRESS); a consumer-protocol group
+   * checks the member and its epoch (a mismatch is ILLEGAL_GENERATION, the API having no
+   * STALE_MEMBER_EPOCH). Whether the offsets partition is in the producer's transaction is the
+   * caller's check (the transaction coordinator's), made before this.
+   */
+  async txnOffsetCommit(request: TxnOffsetCommitRequestData): Promise<number[]> {
+    const all = (errorCode: number): number[] => request.offsets.map(() => errorCode);
+    if (this.#closed) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!validGroupId(request.groupId)) return all(ErrorCode.INVALID_GROUP_ID);
+    let group = this.#groups.get(request.groupId);
+    if (group === undefined) {
+      if (request.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = new ClassicGroup(request.groupId, this.#timers.now());
+      this.#groups.set(request.groupId, group);
+    }
+    const invalid = this.#validateTransactionalCommit(group, request);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    const { errors, records, accepted } = this.#offsetRecords(request.groupId, request.offsets, this.#timers.now());
     if (records.length === 0) return errors;
-    const written = coordinatorWriteError(await this.#persistence.write(request.groupId, records));
-    if (written !== ErrorCode.NONE) return errors.map((errorCode) => (errorCode === ErrorCode.NONE ? written : errorCode));
+    const { producerId } = request;
+    const writing = this.#write(request.groupId, records, { producerId, producerEpoch: request.producerEpoch });
+    let inFlight = this.#transactionalWrites.get(producerId);
+    if (inFlight === undefined) {
+      inFlight = new Set();
+      this.#transactionalWrites.set(producerId, inFlight);
+    }
+    inFlight.add(writing);
+    let written: WriteOutcome;
+    try {
+      written = await writing;
+    } finally {
+      inFlight.delete(writing);
+      if (inFlight.size === 0 && this.#transactionalWrites.get(producerId) === inFlight) this.#transactionalWrites.delete(producerId);
+    }
+    if (written.errorCode !== ErrorCode.NONE) return errors.map((errorCode) => (errorCode === ErrorCode.NONE ? written.errorCode : errorCode));
     const target = this.#groups.get(request.groupId) ?? group;
     if (target.state !== 'Dead') {
-      for (const entry of accepted) target.offsets.set(offsetKey(entry.topic, entry.partition), entry);
+      accepted.forEach((entry, index) => this.#addPending(target, producerId, { ...entry, recordOffset: written.baseOffset + BigInt(index) }));
     }
     return errors;
+  }
+
+  #validateTransactionalCommit(group: ClassicGroup, request: TxnOffsetCommitRequestData): number {
+    if (group.consumer !== null) {
+      const consumer = group.consumer;
+      if (request.generationId < 0 && consumer.members.size === 0) return ErrorCode.NONE;
+      const member = this.#consumer.member(consumer, request.memberId);
+      if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      return request.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    }
+    if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (request.generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;
+    if (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null) {
+      if (request.groupInstanceId !== null) {
+        const holder = group.staticMembers.get(request.groupInstanceId);
+        if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+        if (holder !== request.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+      }
+      if (!group.members.has(request.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    }
+    // Without member and generation (v0-2), a transactional commit is accepted in any state.
+    return ErrorCode.NONE;
+  }
+
+  #addPending(group: ClassicGroup, producerId: bigint, entry: OffsetEntry): void {
+    let pending = group.pendingOffsets.get(producerId);
+    if (pending === undefined) {
+      pending = new Map();
+      group.pendingOffsets.set(producerId, pending);
+    }
+    pending.set(offsetKey(entry.topic, entry.partition), entry);
+    let groups = this.#pendingGroups.get(producerId);
+    if (groups === undefined) {
+      groups = new Set();
+      this.#pendingGroups.set(producerId, groups);
+    }
+    groups.add(group.groupId);
+  }
+
+  /** Resolves once the producer's transactional offset writes in flight have completed. */
+  async settleTransactionalWrites(producerId: bigint): Promise<void> {
+    const inFlight = this.#transactionalWrites.get(producerId);
+    if (inFlight !== undefined) await Promise.allSettled([...inFlight]);
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId` was written at `markerOffset` in `offsetsPartition`
+   * (or replayed from it): its pending offsets in the groups of that partition, written before
+   * the marker, are committed or dropped. A committed one replaces the group's committed offset
+   * only if its record is later in the log (Kafka's replayEndTransactionMarker).
+   */
+  completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean, markerOffset: bigint): void {
+    const groupIds = this.#pendingGroups.get(producerId);
+    if (groupIds === undefined) return;
+    for (const groupId of [...groupIds]) {
+      if (this.#persistence.partitionFor(groupId) !== offsetsPartition) continue;
+      const group = this.#groups.get(groupId);
+      const pending = group?.pendingOffsets.get(producerId);
+      if (group === undefined || pending === undefined) {
+        groupIds.delete(groupId);
+        continue;
+      }
+      for (const [key, entry] of pending) {
+        if (entry.recordOffset >= markerOffset) continue;
+        pending.delete(key);
+        if (!committed) continue;
+        const existing = group.offsets.get(key);
+        if (existing === undefined || entry.recordOffset > existing.recordOffset) group.offsets.set(key, entry);
+      }
+      if (pending.size === 0) {
+        group.pendingOffsets.delete(producerId);
+        groupIds.delete(groupId);
+      }
+    }
+    if (groupIds.size === 0) this.#pendingGroups.delete(producerId);
+  }
+
+  /** Whether a transaction's offset for the partition is pending in the group. */
+  #hasPendingOffset(group: ClassicGroup, key: string): boolean {
+    for (const pending of group.pendingOffsets.values()) if (pending.has(key)) return true;
+    return false;
+  }
+
+  /** Removes the key's pending transactional offsets (a tombstone was written or replayed). */
+  #removePendingOffset(group: ClassicGroup, key: string): void {
+    for (const pending of group.pendingOffsets.values()) pending.delete(key);
+  }
+
+  /** Producer ids with pending offsets in the group, for tests and DescribeProducers-like views. */
+  pendingTransactions(groupId: string): bigint[] {
+    return [...(this.#groups.get(groupId)?.pendingOffsets.keys() ?? [])];
   }
 
   #validateCommit(group: ClassicGroup, request: OffsetCommitRequestData): number {
@@ -866,22 +1066,31 @@ export class GroupCoordinator {
 
   /**
    * The committed offsets of a group: the listed partitions (-1 and no error where none is
-   * committed), or every committed one when `topics` is null.
+   * committed), or every committed one when `topics` is null. With `requireStable` (OffsetFetch
+   * v7+), a partition with a pending transactional offset answers UNSTABLE_OFFSET_COMMIT (offset
+   * -1), as Kafka does per partition in every version; pending offsets are never returned.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null): PartitionOffset[] {
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ topic: string; partitions: readonly number[] }> | null, requireStable = false): PartitionOffset[] {
     const group = this.#groups.get(groupId);
+    const unstable = (topic: string, partition: number): PartitionOffset | null =>
+      requireStable && group !== undefined && this.#hasPendingOffset(group, offsetKey(topic, partition))
+        ? { topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : null;
     if (topics === null) {
       if (group === undefined) return [];
-      return [...group.offsets.values()].map(({ topic, partition, value }) => ({ topic, partition, offset: value.offset, leaderEpoch: value.leaderEpoch, metadata: value.metadata, errorCode: ErrorCode.NONE }));
+      return [...group.offsets.values()].map(
+        ({ topic, partition, value }) => unstable(topic, partition) ?? { topic, partition, offset: value.offset, leaderEpoch: value.leaderEpoch, metadata: value.metadata, errorCode: ErrorCode.NONE },
+      );
     }
     const out: PartitionOffset[] = [];
     for (const { topic, partitions } of topics) {
       for (const partition of partitions) {
         const found = group?.offsets.get(offsetKey(topic, partition));
         out.push(
-          found === undefined
-            ? { topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
-            : { topic, partition, offset: found.value.offset, leaderEpoch: found.value.leaderEpoch, metadata: found.value.metadata, errorCode: ErrorCode.NONE },
+          unstable(topic, partition) ??
+            (found === undefined
+              ? { topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+              : { topic, partition, offset: found.value.offset, leaderEpoch: found.value.leaderEpoch, metadata: found.value.metadata, errorCode: ErrorCode.NONE }),
         );
       }
     }
@@ -912,12 +1121,19 @@ export class GroupCoordinator {
         continue;
       }
       errors.push(ErrorCode.NONE);
-      if (group.offsets.has(offsetKey(topic, partition))) records.push({ kind: 'offset', groupId, topic, partition, value: null });
+      // Kafka writes the tombstone when an offset is committed or a transaction's is pending.
+      const key = offsetKey(topic, partition);
+      if (group.offsets.has(key) || this.#hasPendingOffset(group, key)) records.push({ kind: 'offset', groupId, topic, partition, value: null });
     }
     if (records.length > 0) {
-      const written = coordinatorWriteError(await this.#persistence.write(groupId, records));
+      const written = (await this.#write(groupId, records)).errorCode;
       if (written !== ErrorCode.NONE) return { errorCode: written, partitions: [] };
-      for (const record of records) if (record.kind === 'offset') group.offsets.delete(offsetKey(record.topic, record.partition));
+      for (const record of records) {
+        if (record.kind !== 'offset') continue;
+        const key = offsetKey(record.topic, record.partition);
+        group.offsets.delete(key);
+        this.#removePendingOffset(group, key);
+      }
     }
     return { errorCode: ErrorCode.NONE, partitions: errors };
   }
@@ -968,7 +1184,7 @@ export class GroupCoordinator {
     const group = this.#groups.get(groupId);
     if (group === undefined || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group.state !== 'Empty' || (group.consumer !== null && group.consumer.members.size > 0)) return ErrorCode.NON_EMPTY_GROUP;
-    const written = coordinatorWriteError(await this.#persistence.write(groupId, tombstones(group)));
+    const written = (await this.#write(groupId, tombstones(group))).errorCode;
     if (written !== ErrorCode.NONE) return written;
     this.#forget(group);
     return ErrorCode.NONE;
@@ -980,7 +1196,18 @@ export class GroupCoordinator {
     group.rebalanceTimer?.();
     group.syncTimer?.();
     for (const cancel of group.pendingMembers.values()) cancel();
+    this.#forgetPending(group);
     if (this.#groups.get(group.groupId) === group) this.#groups.delete(group.groupId);
+  }
+
+  /** Drops the group's pending transactional offsets (the group is deleted or replaced). */
+  #forgetPending(group: ClassicGroup): void {
+    for (const producerId of group.pendingOffsets.keys()) {
+      const groupIds = this.#pendingGroups.get(producerId);
+      groupIds?.delete(group.groupId);
+      if (groupIds?.size === 0) this.#pendingGroups.delete(producerId);
+    }
+    group.pendingOffsets.clear();
   }
 
   groupState(groupId: string): GroupState | undefined {
@@ -1011,14 +1238,16 @@ export class GroupCoordinator {
         assignment: assignments?.get(member.memberId) ?? member.assignment,
       })),
     };
-    return this.#persistence.write(group.groupId, [{ kind: 'group', groupId: group.groupId, value }]).then(coordinatorWriteError, () => ErrorCode.UNKNOWN_SERVER_ERROR);
+    return this.#write(group.groupId, [{ kind: 'group', groupId: group.groupId, value }]).then((written) => written.errorCode);
   }
 
   /**
-   * Applies a record read back from `__consumer_offsets` at start-up (in log order). Restored
-   * members get a fresh session timeout once `startSessions` runs.
+   * Applies a record read back from `__consumer_offsets` at start-up (in log order), at
+   * `recordOffset` in the log; an offset of a transaction (`producerId` >= 0) is pending until
+   * `completeTransaction` for its marker. Restored members get a fresh session timeout once
+   * `startSessions` runs.
    */
-  replay(record: GroupRecord): void {
+  replay(record: GroupRecord, recordOffset = -1n, producerId = -1n): void {
     let group = this.#groups.get(record.groupId);
     if (record.kind === 'consumerGroup') {
       if (record.value === null) {
@@ -1034,24 +1263,36 @@ export class GroupCoordinator {
       return;
     }
     if (record.kind === 'offset') {
+      const key = offsetKey(record.topic, record.partition);
       if (record.value === null) {
-        group?.offsets.delete(offsetKey(record.topic, record.partition));
+        if (group === undefined) return;
+        group.offsets.delete(key);
+        // Kafka: a tombstone also removes the pending transactional offsets of the partition.
+        this.#removePendingOffset(group, key);
         return;
       }
       if (group === undefined) {
         group = new ClassicGroup(record.groupId, record.value.commitTimestampMs);
         this.#groups.set(record.groupId, group);
       }
-      group.offsets.set(offsetKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, value: record.value });
+      const entry: OffsetEntry = { topic: record.topic, partition: record.partition, value: record.value, recordOffset };
+      if (producerId >= 0n) this.#addPending(group, producerId, entry);
+      else group.offsets.set(key, entry);
       return;
     }
     if (record.value === null) {
-      if (group !== undefined) this.#groups.delete(record.groupId);
+      if (group !== undefined) {
+        this.#forgetPending(group);
+        this.#groups.delete(record.groupId);
+      }
       return;
     }
     const stored = record.value;
     const restored = new ClassicGroup(record.groupId, stored.stateTimestampMs);
-    if (group !== undefined) for (const [key, entry] of group.offsets) restored.offsets.set(key, entry);
+    if (group !== undefined) {
+      for (const [key, entry] of group.offsets) restored.offsets.set(key, entry);
+      for (const [pendingProducerId, pending] of group.pendingOffsets) restored.pendingOffsets.set(pendingProducerId, pending);
+    }
     restored.generationId = stored.generationId;
     restored.protocolType = stored.protocolType.length > 0 ? stored.protocolType : null;
     restored.protocolName = stored.protocolName;
@@ -1105,16 +1346,21 @@ export class GroupCoordinator {
       // A group that had members counts from when it became Empty; a simple group (offsets only)
       // from each commit.
       const hadMembers = group.protocolType !== null || group.consumer !== null;
-      const expiredOffsets = [...group.offsets.values()].filter(({ value }) => nowMs - (hadMembers ? group.stateTimestampMs : value.commitTimestampMs) >= this.#config.offsetsRetentionMs);
-      const removeGroup = expiredOffsets.length === group.offsets.size;
+      // Kafka keeps an offset while a transaction's offset for it is pending, and the group while
+      // it has open transactions.
+      const expiredOffsets = [...group.offsets.values()].filter(
+        ({ topic, partition, value }) =>
+          nowMs - (hadMembers ? group.stateTimestampMs : value.commitTimestampMs) >= this.#config.offsetsRetentionMs && !this.#hasPendingOffset(group, offsetKey(topic, partition)),
+      );
+      const removeGroup = expiredOffsets.length === group.offsets.size && group.pendingOffsets.size === 0;
       if (expiredOffsets.length === 0 && !removeGroup) continue;
       const records: GroupRecord[] = expiredOffsets.map(({ topic, partition }) => ({ kind: 'offset', groupId: group.groupId, topic, partition, value: null }));
       if (removeGroup) records.push({ kind: 'group', groupId: group.groupId, value: null });
-      const written = await this.#persistence.write(group.groupId, records);
+      const written = (await this.#write(group.groupId, records)).errorCode;
       if (written !== ErrorCode.NONE || group.state !== 'Empty') continue;
       for (const { topic, partition } of expiredOffsets) group.offsets.delete(offsetKey(topic, partition));
       expired += expiredOffsets.length;
-      if (removeGroup && group.offsets.size === 0) this.#forget(group);
+      if (removeGroup && group.offsets.size === 0 && group.pendingOffsets.size === 0) this.#forget(group);
     }
     return expired;
   }
@@ -1142,8 +1388,12 @@ function joinError(errorCode: number, memberId: string): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leaderId: '', skipAssignment: false, memberId, members: [] };
 }
 
+/** DeleteGroups' records: a tombstone per committed or pending offset (Kafka's deleteAllOffsets), then the group's. */
 function tombstones(group: ClassicGroup): GroupRecord[] {
   const records: GroupRecord[] = [...group.offsets.values()].map(({ topic, partition }) => ({ kind: 'offset', groupId: group.groupId, topic, partition, value: null }));
+  const pendingOnly = new Map<string, OffsetEntry>();
+  for (const pending of group.pendingOffsets.values()) for (const [key, entry] of pending) if (!group.offsets.has(key)) pendingOnly.set(key, entry);
+  for (const { topic, partition } of pendingOnly.values()) records.push({ kind: 'offset', groupId: group.groupId, topic, partition, value: null });
   records.push({ kind: 'group', groupId: group.groupId, value: null });
   if (group.consumer !== null) records.push({ kind: 'consumerGroup', groupId: group.groupId, value: null });
   return records;

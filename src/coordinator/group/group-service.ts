@@ -1,14 +1,16 @@
 /**
  * The group coordinator as the broker runs it: the state machine (group-coordinator.ts) over
  * `__consumer_offsets` (offsets-topic.ts), loaded at start-up, snapshotted periodically and at
- * stop. The broker starts it after the logs open and stops it before they close.
+ * stop. The broker starts it after the logs open and stops it before they close. The transaction
+ * coordinator's marker writer ends transactions in `__consumer_offsets` through `writeTxnMarker`.
  */
 import type { TopicAdmin } from '../../broker/topic-admin.ts';
 import type { BrokerConfig } from '../../config/index.ts';
 import type { LogManager } from '../../log/log-manager.ts';
 import type { MetadataStore } from '../../metadata/metadata-store.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
-import { OffsetsTopic } from './offsets-topic.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { OffsetsTopic, type TxnMarker } from './offsets-topic.ts';
 import { EventLoopTimers } from './timers.ts';
 
 /** Kafka's offsets.retention.check.interval.ms default. */
@@ -90,12 +92,31 @@ export class GroupService {
       },
     });
     const started = Date.now();
-    const loaded = offsetsTopic.load((record) => coordinator.replay(record));
+    const loaded = offsetsTopic.load(coordinator);
     coordinator.startSessions();
     if (loaded.partitions > 0) {
       options.log('info', `group state loaded in ${Date.now() - started} ms: ${loaded.fromSnapshot} record(s) from the snapshot, ${loaded.replayed} replayed, ${coordinator.groupIds().length} group(s)`);
     }
     return new GroupService(coordinator, offsetsTopic, timers, options.log);
+  }
+
+  /**
+   * Ends a transaction in `__consumer_offsets`-`offsetsPartition`: once the producer's
+   * TxnOffsetCommit writes in flight have completed, appends the COMMIT or ABORT marker (through
+   * the log manager, which fences an older producer epoch with INVALID_PRODUCER_EPOCH) and then
+   * commits or drops that producer's pending offsets in the partition's groups. NONE once the
+   * marker is written; an error code (nothing changed) otherwise, for the caller to retry.
+   */
+  async writeTxnMarker(offsetsPartition: number, marker: TxnMarker): Promise<{ errorCode: number }> {
+    if (this.#stopped) return { errorCode: ErrorCode.NOT_COORDINATOR };
+    if (!Number.isInteger(offsetsPartition) || offsetsPartition < 0 || offsetsPartition >= this.offsetsTopic.partitionCount) {
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    }
+    await this.coordinator.settleTransactionalWrites(marker.producerId);
+    const written = await this.offsetsTopic.writeTxnMarker(offsetsPartition, marker);
+    if (written.errorCode !== ErrorCode.NONE) return { errorCode: written.errorCode };
+    this.coordinator.completeTransaction(offsetsPartition, marker.producerId, marker.committed, written.offset);
+    return { errorCode: ErrorCode.NONE };
   }
 
   #snapshot(): void {

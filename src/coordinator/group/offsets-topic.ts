@@ -4,18 +4,29 @@
  * group metadata are records in Kafka's key/value formats (group-records.ts), appended with the
  * log manager as the broker's own (non-client) writes and replayed at start-up.
  *
+ * Transactional offset commits (TxnOffsetCommit) are appended as transactional batches with the
+ * producer's id and epoch; they stay pending until that producer's control marker (COMMIT or
+ * ABORT, written by `writeTxnMarker`) in the same partition: COMMIT makes each the latest record
+ * of its key unless a record of that key later in the log already is (Kafka's rule), ABORT drops
+ * them. Loading follows the same rule over the log: a transactional record waits for its
+ * producer's marker; a tombstone removes the key's pending records too.
+ *
  * Start-up stays fast as commits accumulate (compaction of the topic comes later) thanks to a
- * state snapshot: the latest record per key of every partition (what compaction would keep),
- * with the log end offset it covers. Only the log after that offset is replayed. It is written
- * at clean shutdown and every `snapshotIntervalMs` when something changed, never while a write
- * is in flight (so it is exactly the log up to its offsets). A snapshot that is torn, fails its
- * CRC, or does not fit the log (offset beyond the log end or before the log start) is ignored
- * and that partition is replayed from the start. The snapshot is a cache; the log is the truth.
+ * state snapshot: the latest record per key of every partition (what compaction would keep) and
+ * the pending transactional records, with the log end offset they cover. Only the log after that
+ * offset is replayed. It is written at clean shutdown and every `snapshotIntervalMs` when
+ * something changed, never while a write is in flight (so it is exactly the log up to its
+ * offsets). A snapshot that is torn, fails its CRC, or does not fit the log (offset beyond the log
+ * end or before the log start) is ignored and that partition is replayed from the start. The
+ * snapshot is a cache; the log is the truth.
  *
  * Snapshot file `<first log dir>/fjord-group-state.snapshot`:
- *   magic int32 = 0x666a6773 ("fjgs"), version int16 = 1, partitionCount int32, then per
- *   partition { partition int32, offset int64, recordCount int32, records { keyLength int32,
- *   key, valueLength int32, value } }, then crc32c uint32 of everything before it.
+ *   magic int32 = 0x666a6773 ("fjgs"), version int16 = 2, partitionCount int32, then per
+ *   partition { partition int32, offset int64, recordCount int32, records { recordOffset int64,
+ *   keyLength int32, key, valueLength int32, value }, pendingCount int32, pending { producerId
+ *   int64, recordOffset int64, keyLength int32, key, valueLength int32, value } }, then crc32c
+ *   uint32 of everything before it. Version 1 (no record offsets, no pending records) is read
+ *   too, its records taken as older than any in the log after it.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,13 +37,15 @@ import type { MetadataStore } from '../../metadata/metadata-store.ts';
 import { crc32c } from '../../native/index.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { decodeGroupRecord, encodeGroupRecord, partitionForGroup, type GroupRecord } from './group-records.ts';
-import type { GroupPersistence } from './group-coordinator.ts';
-import { buildRecordBatch, forEachRecord } from './record-batch-builder.ts';
+import type { GroupPersistence, WriteOutcome } from './group-coordinator.ts';
+import { buildRecordBatch, forEachRecord, type BatchProducer } from './record-batch-builder.ts';
 
 export const OFFSETS_TOPIC_NAME = '__consumer_offsets';
 export const GROUP_STATE_SNAPSHOT_FILE = 'fjord-group-state.snapshot';
 const SNAPSHOT_MAGIC = 0x666a6773;
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
+/** The first version, without record offsets or pending transactional records; still read. */
+const SNAPSHOT_VERSION_WITHOUT_OFFSETS = 1;
 /** Bytes read from the log per step while loading (Kafka's offsets.load.buffer.size default). */
 const LOAD_READ_BYTES = 5 * 1024 * 1024;
 
@@ -49,18 +62,49 @@ export interface OffsetsTopicOptions {
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-interface LatestRecord {
-  readonly key: Buffer;
-  readonly value: Buffer;
+/** A transaction's end, as the log manager writes it (the plan's TxnMarker). */
+export interface TxnMarker {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  readonly committed: boolean;
 }
 
-/** Kept per key: the value only (the key is the map key, its bytes as latin1 text). */
-type LatestValues = Map<string, Buffer>;
+/** What loading hands records and transaction markers to, in log order (the group coordinator). */
+export interface GroupLoadTarget {
+  /** `producerId` is -1n for a non-transactional record, else the transaction's producer. */
+  replay(record: GroupRecord, recordOffset: bigint, producerId: bigint): void;
+  /** A COMMIT or ABORT marker of `producerId` at `markerOffset` in `offsetsPartition`. */
+  completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean, markerOffset: bigint): void;
+}
+
+/** A record's value and its offset in the log (-1n when unknown, from a version 1 snapshot). */
+interface StoredValue {
+  readonly value: Buffer;
+  readonly offset: bigint;
+}
+
+/** Kept per key (the map key is the record key's bytes as latin1 text). */
+type LatestValues = Map<string, StoredValue>;
+
+interface SnapshotRecord {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly recordOffset: bigint;
+}
+
+interface SnapshotPartition {
+  readonly offset: bigint;
+  readonly records: SnapshotRecord[];
+  readonly pending: Array<SnapshotRecord & { producerId: bigint }>;
+}
 
 export class OffsetsTopic implements GroupPersistence {
   readonly #options: OffsetsTopicOptions;
   /** Per partition: the latest non-tombstone record per key (key bytes as latin1 text). */
   readonly #latest = new Map<number, LatestValues>();
+  /** Per partition and producer id: transactional records awaiting their marker. */
+  readonly #pending = new Map<number, Map<bigint, LatestValues>>();
   #creating: Promise<number> | null = null;
   #inFlight = 0;
   #dirty = false;
@@ -113,48 +157,117 @@ export class OffsetsTopic implements GroupPersistence {
     return this.#creating;
   }
 
-  async write(groupId: string, records: readonly GroupRecord[]): Promise<number> {
-    if (records.length === 0) return ErrorCode.NONE;
+  /**
+   * Appends `records` of one group as one batch, transactional when `producer` is given (then
+   * they stay pending until that producer's marker in the partition).
+   */
+  async write(groupId: string, records: readonly GroupRecord[], producer: BatchProducer | null = null): Promise<WriteOutcome> {
+    if (records.length === 0) return { errorCode: ErrorCode.NONE, baseOffset: -1n };
     const created = await this.ensureTopic();
-    if (created !== ErrorCode.NONE) return created;
+    if (created !== ErrorCode.NONE) return { errorCode: created, baseOffset: -1n };
     const partition = this.partitionFor(groupId);
     let encoded: Array<{ key: Buffer; value: Buffer | null }>;
     try {
       encoded = records.map(encodeGroupRecord);
     } catch {
-      return ErrorCode.INVALID_REQUEST;
+      return { errorCode: ErrorCode.INVALID_REQUEST, baseOffset: -1n };
     }
-    const batch = buildRecordBatch(encoded, this.#options.now());
+    const batch = buildRecordBatch(encoded, this.#options.now(), producer);
     this.#inFlight++;
     try {
       const outcome = await this.#options.logs.append(OFFSETS_TOPIC_NAME, partition, batch, { requiredAcks: -1, isFromClient: false });
-      if (outcome.errorCode !== ErrorCode.NONE) return outcome.errorCode;
-      for (const record of encoded) this.#remember(partition, record.key, record.value);
+      if (outcome.errorCode !== ErrorCode.NONE) return { errorCode: outcome.errorCode, baseOffset: -1n };
+      encoded.forEach((record, index) => {
+        const offset = outcome.baseOffset + BigInt(index);
+        if (producer === null) this.#remember(partition, record.key, record.value, offset);
+        else if (record.value !== null) this.#rememberPending(partition, producer.producerId, record.key, record.value, offset);
+      });
       this.#dirty = true;
-      return ErrorCode.NONE;
+      return { errorCode: ErrorCode.NONE, baseOffset: outcome.baseOffset };
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /**
+   * Appends a transaction marker to `__consumer_offsets`-`partition` (creating the topic if it
+   * does not exist yet), then completes that producer's pending records written before it:
+   * COMMIT makes them the latest of their keys (unless a later record is), ABORT drops them.
+   */
+  async writeTxnMarker(partition: number, marker: TxnMarker): Promise<{ errorCode: number; offset: bigint }> {
+    const created = await this.ensureTopic();
+    if (created !== ErrorCode.NONE) return { errorCode: created, offset: -1n };
+    this.#inFlight++;
+    try {
+      const outcome = await this.#options.logs.writeTxnMarker(OFFSETS_TOPIC_NAME, partition, marker);
+      if (outcome.errorCode !== ErrorCode.NONE) return outcome;
+      this.#completeTransaction(partition, marker.producerId, marker.committed, outcome.offset);
+      this.#dirty = true;
+      return outcome;
     } finally {
       this.#inFlight--;
     }
   }
 
   /** Returns the map key. `value` is kept as given: callers pass buffers they do not reuse. */
-  #remember(partition: number, key: Buffer, value: Buffer | null): string {
+  #remember(partition: number, key: Buffer, value: Buffer | null, offset: bigint): string {
     let latest = this.#latest.get(partition);
     if (latest === undefined) {
       latest = new Map();
       this.#latest.set(partition, latest);
     }
     const text = key.toString('latin1');
-    if (value === null) latest.delete(text);
-    else latest.set(text, value);
+    if (value === null) {
+      latest.delete(text);
+      // Kafka: a tombstone also removes the key's pending transactional offsets.
+      for (const records of this.#pending.get(partition)?.values() ?? []) records.delete(text);
+    } else {
+      latest.set(text, { value, offset });
+    }
     return text;
   }
 
+  #rememberPending(partition: number, producerId: bigint, key: Buffer, value: Buffer, offset: bigint): string {
+    let producers = this.#pending.get(partition);
+    if (producers === undefined) {
+      producers = new Map();
+      this.#pending.set(partition, producers);
+    }
+    let records = producers.get(producerId);
+    if (records === undefined) {
+      records = new Map();
+      producers.set(producerId, records);
+    }
+    const text = key.toString('latin1');
+    records.set(text, { value, offset });
+    return text;
+  }
+
+  /** Completes the producer's pending records of the partition that precede `markerOffset`. */
+  #completeTransaction(partition: number, producerId: bigint, committed: boolean, markerOffset: bigint): void {
+    const producers = this.#pending.get(partition);
+    const records = producers?.get(producerId);
+    if (producers === undefined || records === undefined) return;
+    for (const [text, stored] of records) {
+      if (stored.offset >= markerOffset) continue;
+      records.delete(text);
+      if (!committed) continue;
+      let latest = this.#latest.get(partition);
+      if (latest === undefined) {
+        latest = new Map();
+        this.#latest.set(partition, latest);
+      }
+      const existing = latest.get(text);
+      if (existing === undefined || stored.offset > existing.offset) latest.set(text, stored);
+    }
+    if (records.size === 0) producers.delete(producerId);
+  }
+
   /**
-   * Reads every partition back (snapshot first, then the log after it) and hands each record to
-   * `apply` in log order. Returns counts for the start-up log line and tests.
+   * Reads every partition back (snapshot first, then the log after it) and hands each record and
+   * transaction marker to `target` in log order. Returns counts for the start-up log line and tests.
    */
-  load(apply: (record: GroupRecord) => void): { fromSnapshot: number; replayed: number; partitions: number } {
+  load(target: GroupLoadTarget): { fromSnapshot: number; replayed: number; partitions: number } {
     let fromSnapshot = 0;
     let replayed = 0;
     if (!this.exists()) return { fromSnapshot, replayed, partitions: 0 };
@@ -168,9 +281,15 @@ export class OffsetsTopic implements GroupPersistence {
       const saved = snapshot?.get(partition);
       if (saved !== undefined && saved.offset >= state.logStartOffset && saved.offset <= state.logEndOffset) {
         for (const record of saved.records) {
-          this.#remember(partition, record.key, Buffer.from(record.value));
+          this.#remember(partition, record.key, Buffer.from(record.value), record.recordOffset);
           const decoded = decodeGroupRecord(record.key, record.value);
-          if (decoded !== null) apply(decoded);
+          if (decoded !== null) target.replay(decoded, record.recordOffset, -1n);
+          fromSnapshot++;
+        }
+        for (const record of saved.pending) {
+          this.#rememberPending(partition, record.producerId, record.key, Buffer.from(record.value), record.recordOffset);
+          const decoded = decodeGroupRecord(record.key, record.value);
+          if (decoded !== null) target.replay(decoded, record.recordOffset, record.producerId);
           fromSnapshot++;
         }
         position = saved.offset;
@@ -181,17 +300,47 @@ export class OffsetsTopic implements GroupPersistence {
         // Values are views of this read's buffer: the survivors are copied after it, so that
         // the buffer is not kept alive by a few keys.
         const touched = new Set<string>();
-        const next = forEachRecord(read.records.copy(), (record) => {
-          if (record.offset < position || record.key === null) return;
-          touched.add(this.#remember(partition, record.key, record.value));
-          const decoded = decodeGroupRecord(record.key, record.value);
-          if (decoded !== null) apply(decoded);
-          replayed++;
-        });
+        const touchedPending = new Map<bigint, Set<string>>();
+        const next = forEachRecord(
+          read.records.copy(),
+          (record) => {
+            if (record.offset < position || record.key === null) return;
+            if (record.transactional && record.producerId >= 0n) {
+              // A transactional tombstone is not something fjord or Kafka writes: skipped.
+              if (record.value === null) return;
+              const text = this.#rememberPending(partition, record.producerId, record.key, record.value, record.offset);
+              let keys = touchedPending.get(record.producerId);
+              if (keys === undefined) {
+                keys = new Set();
+                touchedPending.set(record.producerId, keys);
+              }
+              keys.add(text);
+            } else {
+              touched.add(this.#remember(partition, record.key, record.value, record.offset));
+            }
+            const decoded = decodeGroupRecord(record.key, record.value);
+            if (decoded !== null) target.replay(decoded, record.offset, record.transactional ? record.producerId : -1n);
+            replayed++;
+          },
+          (marker) => {
+            if (marker.offset < position) return;
+            // Committed values move into #latest: copy them with the rest of `touched`.
+            for (const text of touchedPending.get(marker.producerId) ?? []) touched.add(text);
+            this.#completeTransaction(partition, marker.producerId, marker.committed, marker.offset);
+            target.completeTransaction(partition, marker.producerId, marker.committed, marker.offset);
+          },
+        );
         const latest = this.#latest.get(partition);
         for (const text of touched) {
-          const value = latest?.get(text);
-          if (value !== undefined) latest!.set(text, Buffer.from(value));
+          const stored = latest?.get(text);
+          if (stored !== undefined) latest!.set(text, { value: Buffer.from(stored.value), offset: stored.offset });
+        }
+        for (const [producerId, keys] of touchedPending) {
+          const records = this.#pending.get(partition)?.get(producerId);
+          for (const text of keys) {
+            const stored = records?.get(text);
+            if (stored !== undefined) records!.set(text, { value: Buffer.from(stored.value), offset: stored.offset });
+          }
         }
         if (next <= position) break;
         position = next;
@@ -200,7 +349,7 @@ export class OffsetsTopic implements GroupPersistence {
     return { fromSnapshot, replayed, partitions: count };
   }
 
-  #readSnapshot(): Map<number, { offset: bigint; records: LatestRecord[] }> | null {
+  #readSnapshot(): Map<number, SnapshotPartition> | null {
     const path = this.snapshotPath;
     if (!existsSync(path)) return null;
     try {
@@ -208,27 +357,45 @@ export class OffsetsTopic implements GroupPersistence {
       if (data.length < 14) throw new Error('too short');
       const body = data.subarray(0, data.length - 4);
       if ((crc32c(body) >>> 0) !== data.readUInt32BE(data.length - 4)) throw new Error('CRC mismatch');
-      if (body.readInt32BE(0) !== SNAPSHOT_MAGIC || body.readInt16BE(4) !== SNAPSHOT_VERSION) throw new Error('unknown format');
+      const version = body.readInt16BE(4);
+      if (body.readInt32BE(0) !== SNAPSHOT_MAGIC || (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_WITHOUT_OFFSETS)) throw new Error('unknown format');
+      const withOffsets = version === SNAPSHOT_VERSION;
       const partitions = body.readInt32BE(6);
       let position = 10;
-      const out = new Map<number, { offset: bigint; records: LatestRecord[] }>();
+      const readRecord = (): SnapshotRecord => {
+        let recordOffset = -1n;
+        if (withOffsets) {
+          recordOffset = body.readBigInt64BE(position);
+          position += 8;
+        }
+        const keyLength = body.readInt32BE(position);
+        const key = body.subarray(position + 4, position + 4 + keyLength);
+        position += 4 + keyLength;
+        const valueLength = body.readInt32BE(position);
+        const value = body.subarray(position + 4, position + 4 + valueLength);
+        position += 4 + valueLength;
+        if (keyLength < 0 || valueLength < 0 || key.length !== keyLength || value.length !== valueLength) throw new Error('truncated');
+        return { key, value, recordOffset };
+      };
+      const out = new Map<number, SnapshotPartition>();
       for (let index = 0; index < partitions; index++) {
         const partition = body.readInt32BE(position);
         const offset = body.readBigInt64BE(position + 4);
         const recordCount = body.readInt32BE(position + 12);
         position += 16;
-        const records: LatestRecord[] = [];
-        for (let recordIndex = 0; recordIndex < recordCount; recordIndex++) {
-          const keyLength = body.readInt32BE(position);
-          const key = body.subarray(position + 4, position + 4 + keyLength);
-          position += 4 + keyLength;
-          const valueLength = body.readInt32BE(position);
-          const value = body.subarray(position + 4, position + 4 + valueLength);
-          position += 4 + valueLength;
-          if (key.length !== keyLength || value.length !== valueLength) throw new Error('truncated');
-          records.push({ key, value });
+        const records: SnapshotRecord[] = [];
+        for (let recordIndex = 0; recordIndex < recordCount; recordIndex++) records.push(readRecord());
+        const pending: SnapshotPartition['pending'] = [];
+        if (withOffsets) {
+          const pendingCount = body.readInt32BE(position);
+          position += 4;
+          for (let recordIndex = 0; recordIndex < pendingCount; recordIndex++) {
+            const producerId = body.readBigInt64BE(position);
+            position += 8;
+            pending.push({ ...readRecord(), producerId });
+          }
         }
-        out.set(partition, { offset, records });
+        out.set(partition, { offset, records, pending });
       }
       return out;
     } catch (error) {
@@ -250,23 +417,34 @@ export class OffsetsTopic implements GroupPersistence {
     const count = this.partitionCount;
     let written = 0;
     parts.push(header);
+    const pushRecord = (text: string, stored: StoredValue, producerId: bigint | null): void => {
+      const key = Buffer.from(text, 'latin1');
+      const fixed = Buffer.alloc((producerId === null ? 0 : 8) + 12);
+      let position = 0;
+      if (producerId !== null) position = fixed.writeBigInt64BE(producerId, position);
+      position = fixed.writeBigInt64BE(stored.offset, position);
+      fixed.writeInt32BE(key.length, position);
+      const valueLength = Buffer.alloc(4);
+      valueLength.writeInt32BE(stored.value.length);
+      parts.push(fixed, key, valueLength, stored.value);
+    };
     for (let partition = 0; partition < count; partition++) {
       const state = this.#options.logs.partitionState(OFFSETS_TOPIC_NAME, partition);
       if (state === undefined) continue;
-      const latest = this.#latest.get(partition) ?? new Map<string, Buffer>();
+      const latest = this.#latest.get(partition) ?? new Map<string, StoredValue>();
       const partitionHeader = Buffer.alloc(16);
       partitionHeader.writeInt32BE(partition, 0);
       partitionHeader.writeBigInt64BE(state.logEndOffset, 4);
       partitionHeader.writeInt32BE(latest.size, 12);
       parts.push(partitionHeader);
-      for (const [text, value] of latest) {
-        const key = Buffer.from(text, 'latin1');
-        const lengths = Buffer.alloc(4);
-        lengths.writeInt32BE(key.length);
-        const valueLength = Buffer.alloc(4);
-        valueLength.writeInt32BE(value.length);
-        parts.push(lengths, key, valueLength, value);
-      }
+      for (const [text, stored] of latest) pushRecord(text, stored, null);
+      const producers = this.#pending.get(partition) ?? new Map<bigint, LatestValues>();
+      let pendingCount = 0;
+      for (const records of producers.values()) pendingCount += records.size;
+      const pendingHeader = Buffer.alloc(4);
+      pendingHeader.writeInt32BE(pendingCount);
+      parts.push(pendingHeader);
+      for (const [producerId, records] of producers) for (const [text, stored] of records) pushRecord(text, stored, producerId);
       written++;
     }
     header.writeInt32BE(written, 6);

@@ -1,6 +1,8 @@
 /**
  * A small builder and reader of magic v2 record batches (Kafka's DefaultRecordBatch), for the
- * records the broker writes itself: uncompressed, no producer id, one batch per call.
+ * records the broker writes itself: uncompressed, one batch per call, no producer id unless the
+ * batch is transactional (TxnOffsetCommit: the producer's id and epoch, the transactional
+ * attribute, base sequence -1, as Kafka's coordinator writes them).
  *
  * Record layout (inside a batch, after the 61-byte header):
  *   length varint, attributes int8 (0), timestampDelta varlong, offsetDelta varint,
@@ -18,7 +20,29 @@ export interface KeyValue {
 export interface DecodedRecord extends KeyValue {
   readonly offset: bigint;
   readonly timestampMs: bigint;
+  /** The batch's producer id (-1n for none). */
+  readonly producerId: bigint;
+  /** Whether the batch is transactional: the record waits for its producer's control marker. */
+  readonly transactional: boolean;
 }
+
+/** A transaction's end, read from a control batch (Kafka's EndTransactionMarker). */
+export interface DecodedMarker {
+  readonly offset: bigint;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly committed: boolean;
+}
+
+/** The producer of a transactional batch. */
+export interface BatchProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** Control record key type (Kafka's ControlRecordType): 0 ABORT, 1 COMMIT. */
+const CONTROL_TYPE_ABORT = 0;
+const CONTROL_TYPE_COMMIT = 1;
 
 function zigZag(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1;
@@ -44,8 +68,11 @@ function writeVarint(buffer: Buffer, position: number, value: number): number {
   return position;
 }
 
-/** Builds one uncompressed batch holding `records`, all stamped `timestampMs`. */
-export function buildRecordBatch(records: readonly KeyValue[], timestampMs: number): Buffer {
+/**
+ * Builds one uncompressed batch holding `records`, all stamped `timestampMs`; transactional,
+ * with the producer's id and epoch, when `producer` is given.
+ */
+export function buildRecordBatch(records: readonly KeyValue[], timestampMs: number, producer: BatchProducer | null = null): Buffer {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
   const bodies: number[] = [];
   let total = RECORD_BATCH_HEADER_BYTES;
@@ -62,12 +89,12 @@ export function buildRecordBatch(records: readonly KeyValue[], timestampMs: numb
   batch.writeInt32BE(total - 12, RecordBatchField.batchLength);
   batch.writeInt32BE(-1, RecordBatchField.partitionLeaderEpoch);
   batch.writeInt8(2, RecordBatchField.magic);
-  batch.writeInt16BE(0, RecordBatchField.attributes);
+  batch.writeInt16BE(producer === null ? 0 : BatchAttribute.transactional, RecordBatchField.attributes);
   batch.writeInt32BE(records.length - 1, RecordBatchField.lastOffsetDelta);
   batch.writeBigInt64BE(BigInt(timestampMs), RecordBatchField.baseTimestamp);
   batch.writeBigInt64BE(BigInt(timestampMs), RecordBatchField.maxTimestamp);
-  batch.writeBigInt64BE(-1n, RecordBatchField.producerId);
-  batch.writeInt16BE(-1, RecordBatchField.producerEpoch);
+  batch.writeBigInt64BE(producer?.producerId ?? -1n, RecordBatchField.producerId);
+  batch.writeInt16BE(producer?.producerEpoch ?? -1, RecordBatchField.producerEpoch);
   batch.writeInt32BE(-1, RecordBatchField.baseSequence);
   batch.writeInt32BE(records.length, RecordBatchField.recordsCount);
   let position = RECORD_BATCH_HEADER_BYTES;
@@ -124,10 +151,12 @@ class RecordCursor {
 
 /**
  * Calls `onRecord` for each record of each whole, uncompressed, non-control batch in `data`
- * (batches as the log stores them). Returns the offset after the last whole batch seen, or -1n
- * if none was whole. Compressed batches are refused (the broker never writes them here).
+ * (batches as the log stores them), and `onMarker` for each transaction marker (a control batch
+ * whose record key is version int16, type int16 0 ABORT / 1 COMMIT; other control types are
+ * skipped). Returns the offset after the last whole batch seen, or -1n if none was whole.
+ * Compressed batches are refused (the broker never writes them here).
  */
-export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) => void): bigint {
+export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) => void, onMarker: (marker: DecodedMarker) => void = () => {}): bigint {
   let position = 0;
   let next = -1n;
   while (data.length - position >= RECORD_BATCH_HEADER_BYTES) {
@@ -137,7 +166,14 @@ export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) =>
     const attributes = data.readInt16BE(position + RecordBatchField.attributes);
     const lastOffsetDelta = data.readInt32BE(position + RecordBatchField.lastOffsetDelta);
     next = baseOffset + BigInt(lastOffsetDelta) + 1n;
-    if ((attributes & BatchAttribute.control) === 0) {
+    const producerId = data.readBigInt64BE(position + RecordBatchField.producerId);
+    const transactional = (attributes & BatchAttribute.transactional) !== 0;
+    if ((attributes & BatchAttribute.control) !== 0) {
+      const marker = readMarker(data.subarray(position, position + batchBytes));
+      if (marker !== null) {
+        onMarker({ offset: baseOffset, producerId, producerEpoch: data.readInt16BE(position + RecordBatchField.producerEpoch), committed: marker === CONTROL_TYPE_COMMIT });
+      }
+    } else {
       if ((attributes & BatchAttribute.compressionMask) !== 0) throw new Error(`compressed batch at offset ${baseOffset} in an internal topic`);
       const baseTimestamp = data.readBigInt64BE(position + RecordBatchField.baseTimestamp);
       const count = data.readInt32BE(position + RecordBatchField.recordsCount);
@@ -151,10 +187,25 @@ export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) =>
         const key = cursor.bytes();
         const value = cursor.bytes();
         cursor.position = end; // headers are not used by internal records
-        onRecord({ offset: baseOffset + BigInt(offsetDelta), timestampMs: baseTimestamp + BigInt(timestampDelta), key, value });
+        onRecord({ offset: baseOffset + BigInt(offsetDelta), timestampMs: baseTimestamp + BigInt(timestampDelta), key, value, producerId, transactional });
       }
     }
     position += batchBytes;
   }
   return next;
+}
+
+/** The control type of a control batch's first record when it is ABORT or COMMIT, else null. */
+function readMarker(batch: Buffer): number | null {
+  if (batch.readInt32BE(RecordBatchField.recordsCount) < 1) return null;
+  if ((batch.readInt16BE(RecordBatchField.attributes) & BatchAttribute.compressionMask) !== 0) return null;
+  const cursor = new RecordCursor(batch, RECORD_BATCH_HEADER_BYTES);
+  cursor.varint(); // length
+  cursor.position++; // attributes
+  cursor.varint(); // timestampDelta
+  cursor.varint(); // offsetDelta
+  const key = cursor.bytes();
+  if (key === null || key.length < 4) return null;
+  const type = key.readInt16BE(2);
+  return type === CONTROL_TYPE_ABORT || type === CONTROL_TYPE_COMMIT ? type : null;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { assign } from '../../../src/coordinator/group/consumer-assignors.ts';
-import { GroupCoordinator, type ConsumerHeartbeatRequest, type GroupPersistence, type TopicLookup } from '../../../src/coordinator/group/group-coordinator.ts';
+import { GroupCoordinator, type ConsumerHeartbeatRequest, type GroupPersistence, type TopicLookup, type WriteOutcome } from '../../../src/coordinator/group/group-coordinator.ts';
 import type { GroupRecord } from '../../../src/coordinator/group/group-records.ts';
 import { ManualTimers } from '../../../src/coordinator/group/timers.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
@@ -27,9 +27,13 @@ const lookup: TopicLookup = {
 
 class MemoryPersistence implements GroupPersistence {
   readonly records: GroupRecord[] = [];
-  write(_groupId: string, records: readonly GroupRecord[]): Promise<number> {
+  write(_groupId: string, records: readonly GroupRecord[]): Promise<WriteOutcome> {
+    const baseOffset = BigInt(this.records.length);
     this.records.push(...records);
-    return Promise.resolve(ErrorCode.NONE);
+    return Promise.resolve({ errorCode: ErrorCode.NONE, baseOffset });
+  }
+  partitionFor(): number {
+    return 0;
   }
 }
 

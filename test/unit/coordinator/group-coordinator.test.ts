@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { GroupCoordinator, type GroupCoordinatorConfig, type GroupPersistence, type JoinRequest, type JoinResult, type SyncResult } from '../../../src/coordinator/group/group-coordinator.ts';
+import { GroupCoordinator, type GroupCoordinatorConfig, type GroupPersistence, type JoinRequest, type JoinResult, type SyncResult, type WriteOutcome } from '../../../src/coordinator/group/group-coordinator.ts';
 import type { GroupRecord } from '../../../src/coordinator/group/group-records.ts';
 import { ManualTimers } from '../../../src/coordinator/group/timers.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
@@ -11,10 +11,14 @@ import { ErrorCode } from '../../../src/protocol/error-codes.ts';
 class MemoryPersistence implements GroupPersistence {
   readonly records: GroupRecord[] = [];
   failWith: number = ErrorCode.NONE;
-  write(_groupId: string, records: readonly GroupRecord[]): Promise<number> {
-    if (this.failWith !== ErrorCode.NONE) return Promise.resolve(this.failWith);
+  write(_groupId: string, records: readonly GroupRecord[]): Promise<WriteOutcome> {
+    if (this.failWith !== ErrorCode.NONE) return Promise.resolve({ errorCode: this.failWith, baseOffset: -1n });
+    const baseOffset = BigInt(this.records.length);
     this.records.push(...records);
-    return Promise.resolve(ErrorCode.NONE);
+    return Promise.resolve({ errorCode: ErrorCode.NONE, baseOffset });
+  }
+  partitionFor(): number {
+    return 0;
   }
 }
 
