@@ -798,8 +798,9 @@ export class LogManager {
       const highWatermark = found.log.logEndOffset;
       const target = offset === -1n ? highWatermark : offset;
       if (target < 0n || target > BigInt(highWatermark)) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: UNKNOWN };
+      const before = found.log.logStartOffset;
       const lowWatermark = found.log.deleteRecords(Number(target));
-      found.producers.evictBelow(lowWatermark);
+      if (lowWatermark > before) this.#onLogStartOffsetIncremented(found, lowWatermark);
       return { errorCode: ErrorCode.NONE, lowWatermark: BigInt(lowWatermark) };
     } catch (error) {
       return { errorCode: errorCodeOf(error), lowWatermark: UNKNOWN };
@@ -842,11 +843,21 @@ export class LogManager {
       const before = partition.log.logStartOffset;
       const { logStartOffset, deletedSegments } = partition.log.applyRetention(nowMs);
       partition.segmentCount = partition.log.segmentCount;
-      if (logStartOffset > before) partition.producers.evictBelow(logStartOffset);
+      if (logStartOffset > before) this.#onLogStartOffsetIncremented(partition, logStartOffset);
       if (deletedSegments > 0) {
         this.#log('info', `${partition.topicName}-${partition.index}: retention deleted ${deletedSegments} segment(s), log start offset ${logStartOffset}`);
       }
     });
+  }
+
+  /**
+   * Evicts producers left with no batch (not those with an open transaction), then snapshots the
+   * state at the log end, so the next open never has to start from a snapshot below the log
+   * start: the replay could not see the batches in between, and open transactions there.
+   */
+  #onLogStartOffsetIncremented(partition: Partition, logStartOffset: number): void {
+    partition.producers.evictBelow(logStartOffset);
+    this.#writeProducerSnapshot(partition);
   }
 
   #flushDue(): void {
