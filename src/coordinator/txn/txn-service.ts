@@ -11,7 +11,7 @@
  */
 import type { TopicAdmin } from '../../broker/topic-admin.ts';
 import { effectiveBrokerValue, type BrokerConfig } from '../../config/index.ts';
-import type { LogManager } from '../../log/log-manager.ts';
+import type { LogManager, TxnMarker } from '../../log/log-manager.ts';
 import type { MetadataStore } from '../../metadata/metadata-store.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupService } from '../group/group-service.ts';
@@ -26,13 +26,6 @@ export const COORDINATOR_EPOCH = 0;
 /** Wait before retrying a failed marker write or Complete* persist. */
 const MARKER_RETRY_BACKOFF_MS = 100;
 
-/** What a COMMIT/ABORT control batch carries (Kafka's EndTransactionMarker + the batch's producer). */
-export interface TxnMarker {
-  readonly producerId: bigint;
-  readonly producerEpoch: number;
-  readonly coordinatorEpoch: number;
-  readonly committed: boolean;
-}
 
 export interface TxnServiceOptions {
   readonly config: BrokerConfig;

@@ -135,6 +135,10 @@ describe('transaction APIs over the wire', () => {
       topics: [
         { name: 'orders', numPartitions: 3, replicationFactor: 1 },
         { name: 'audit', numPartitions: 1, replicationFactor: 1 },
+        { name: 'commits', numPartitions: 2, replicationFactor: 1 },
+        { name: 'aborts', numPartitions: 1, replicationFactor: 1 },
+        { name: 'zombies', numPartitions: 1, replicationFactor: 1 },
+        { name: 'durable', numPartitions: 1, replicationFactor: 1 },
       ],
       timeoutMs: 5000,
     });
@@ -254,4 +258,139 @@ describe('transaction APIs over the wire', () => {
     assert.equal(fixture.broker.logs.partitionState('orders', 0)?.logEndOffset, 0n, 'nothing refused was appended');
   });
 
+  test('EndTxn commit answers, then writes a COMMIT marker with the producer id and epoch to every partition and completes', async () => {
+    const { producerId, producerEpoch } = await init('commit-tx');
+    assert.deepEqual(
+      partitionCodes(await addPartitions('commit-tx', producerId, producerEpoch, [{ name: 'commits', partitions: [0, 1] }])).map((entry) => entry[2]),
+      [ErrorCode.NONE, ErrorCode.NONE],
+    );
+    for (const partition of [0, 1]) {
+      const reply = await produce('commit-tx', 'commits', partition, transactionalBatch(producerId, producerEpoch, 0, 3));
+      assert.equal(reply.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    }
+    assert.equal(fixture.broker.logs.lastStableOffset('commits', 0), 0n, 'the open transaction holds the last stable offset');
+    const ended = await endTxn('commit-tx', producerId, producerEpoch, true);
+    assert.equal(ended.errorCode, ErrorCode.NONE);
+    await waitFor(() => fixture.broker.txns.coordinator.describe('commit-tx')?.state === 'CompleteCommit', 'CompleteCommit');
+    for (const partition of [0, 1]) {
+      const batches = storedBatches(fixture, 'commits', partition);
+      assert.equal(batches.length, 2, `commits-${partition}: the data batch and its marker`);
+      const marker = batches[1]!;
+      assert.deepEqual([marker.attributes & (CONTROL | TRANSACTIONAL), marker.controlType, marker.producerId, marker.producerEpoch], [CONTROL | TRANSACTIONAL, 1, producerId, producerEpoch]);
+      assert.equal(fixture.broker.logs.lastStableOffset('commits', partition), 4n, 'the commit moves the last stable offset past the marker');
+    }
+    assert.equal((await endTxn('commit-tx', producerId, producerEpoch, true)).errorCode, ErrorCode.NONE, 'a retried commit');
+    assert.equal((await endTxn('commit-tx', producerId, producerEpoch, false)).errorCode, ErrorCode.INVALID_TXN_STATE, 'the other outcome');
+    const v5 = await endTxn('commit-tx', producerId, producerEpoch, true, 5);
+    assert.deepEqual([v5.errorCode, v5.producerId, v5.producerEpoch], [ErrorCode.NONE, producerId, producerEpoch]);
+  });
+
+  test('EndTxn abort writes an ABORT marker; the same producer then runs its next transaction', async () => {
+    const { producerId, producerEpoch } = await init('abort-tx');
+    await addPartitions('abort-tx', producerId, producerEpoch, [{ name: 'aborts', partitions: [0] }]);
+    assert.equal((await produce('abort-tx', 'aborts', 0, transactionalBatch(producerId, producerEpoch, 0, 2))).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    assert.equal((await endTxn('abort-tx', producerId, producerEpoch, false, 1)).errorCode, ErrorCode.NONE);
+    await waitFor(() => fixture.broker.txns.coordinator.describe('abort-tx')?.state === 'CompleteAbort', 'CompleteAbort');
+    assert.deepEqual(storedBatches(fixture, 'aborts', 0).map((batch) => batch.controlType), [null, 0]);
+    assert.equal((await endTxn('abort-tx', producerId, producerEpoch, false)).errorCode, ErrorCode.NONE, 'a retried abort');
+    assert.equal((await endTxn('abort-tx', producerId, producerEpoch + 1, false, 2)).errorCode, ErrorCode.PRODUCER_FENCED);
+    assert.equal((await endTxn('abort-tx', producerId, producerEpoch + 1, false, 1)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    await addPartitions('abort-tx', producerId, producerEpoch, [{ name: 'aborts', partitions: [0] }]);
+    assert.equal((await produce('abort-tx', 'aborts', 0, transactionalBatch(producerId, producerEpoch, 2, 1))).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    assert.equal((await endTxn('abort-tx', producerId, producerEpoch, true)).errorCode, ErrorCode.NONE);
+    await waitFor(() => fixture.broker.txns.coordinator.describe('abort-tx')?.state === 'CompleteCommit', 'CompleteCommit');
+    assert.deepEqual(storedBatches(fixture, 'aborts', 0).map((batch) => batch.controlType), [null, 0, null, 1]);
+    assert.equal((await endTxn('no-such-tx', producerId, producerEpoch, true)).errorCode, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  });
+
+  test('AddOffsetsToTxn adds the group\'s __consumer_offsets partition, and the commit writes its marker there', async () => {
+    const { producerId, producerEpoch } = await init('offsets-tx');
+    const group = 'offsets-group';
+    const offsetsPartition = partitionForGroup(group, 3);
+    const fenced = await call(client, addOffsetsToTxnRequest, addOffsetsToTxnResponse, 2, { transactionalId: 'offsets-tx', producerId, producerEpoch: producerEpoch + 1, groupId: group });
+    assert.equal(fenced.errorCode, ErrorCode.PRODUCER_FENCED);
+    const fencedOld = await call(client, addOffsetsToTxnRequest, addOffsetsToTxnResponse, 1, { transactionalId: 'offsets-tx', producerId, producerEpoch: producerEpoch + 1, groupId: group });
+    assert.equal(fencedOld.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    const added = await call(client, addOffsetsToTxnRequest, addOffsetsToTxnResponse, 3, { transactionalId: 'offsets-tx', producerId, producerEpoch, groupId: group });
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    assert.deepEqual(fixture.broker.txns.coordinator.describe('offsets-tx')?.partitions, [{ topic: '__consumer_offsets', partition: offsetsPartition }]);
+    const before = storedBatches(fixture, '__consumer_offsets', offsetsPartition).length;
+    assert.equal((await endTxn('offsets-tx', producerId, producerEpoch, true)).errorCode, ErrorCode.NONE);
+    await waitFor(() => fixture.broker.txns.coordinator.describe('offsets-tx')?.state === 'CompleteCommit', 'CompleteCommit');
+    const batches = storedBatches(fixture, '__consumer_offsets', offsetsPartition);
+    assert.equal(batches.length, before + 1);
+    assert.deepEqual([batches.at(-1)!.controlType, batches.at(-1)!.producerId], [1, producerId]);
+  });
+
+  test('a second producer with the same transactional id fences the first: its open transaction is aborted with the bumped epoch', async () => {
+    const zombie = await init('zombie-tx');
+    await addPartitions('zombie-tx', zombie.producerId, zombie.producerEpoch, [{ name: 'zombies', partitions: [0] }]);
+    assert.equal((await produce('zombie-tx', 'zombies', 0, transactionalBatch(zombie.producerId, zombie.producerEpoch, 0, 1))).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    const first = await init('zombie-tx');
+    assert.equal(first.errorCode, ErrorCode.CONCURRENT_TRANSACTIONS, 'the in-doubt transaction is aborted first');
+    await waitFor(() => fixture.broker.txns.coordinator.describe('zombie-tx')?.state === 'CompleteAbort', 'CompleteAbort');
+    const successor = await init('zombie-tx');
+    assert.deepEqual([successor.errorCode, successor.producerId, successor.producerEpoch], [ErrorCode.NONE, zombie.producerId, zombie.producerEpoch + 2]);
+    const marker = storedBatches(fixture, 'zombies', 0).at(-1)!;
+    assert.deepEqual([marker.controlType, marker.producerEpoch], [0, zombie.producerEpoch + 1], 'aborted with the fencing epoch');
+    const late = await produce('zombie-tx', 'zombies', 0, transactionalBatch(zombie.producerId, zombie.producerEpoch, 1, 1));
+    assert.equal(late.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal((await endTxn('zombie-tx', zombie.producerId, zombie.producerEpoch, true)).errorCode, ErrorCode.PRODUCER_FENCED);
+  });
+
+  test('state survives a restart: epochs continue, an Ongoing transaction is still open, a PrepareCommit left behind is completed at start-up', async () => {
+    const kept = await init('kept-tx');
+    await init('kept-tx');
+    const open = await init('open-tx');
+    await addPartitions('open-tx', open.producerId, open.producerEpoch, [{ name: 'audit', partitions: [0] }]);
+    const crashed = await init('crashed-tx');
+    await addPartitions('crashed-tx', crashed.producerId, crashed.producerEpoch, [{ name: 'durable', partitions: [0] }]);
+    assert.equal((await produce('crashed-tx', 'durable', 0, transactionalBatch(crashed.producerId, crashed.producerEpoch, 0, 2))).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    // What a crash right after EndTxn's PrepareCommit was made durable leaves in __transaction_state.
+    const ongoing = fixture.broker.txns.coordinator.describe('crashed-tx')!;
+    assert.equal(await fixture.broker.txns.stateTopic.write({ ...ongoing, state: 'PrepareCommit', lastUpdateTimeMs: Date.now() }), ErrorCode.NONE);
+
+    await fixture.restart();
+    client = await fixture.connect();
+    const txns = fixture.broker.txns;
+    await waitFor(() => txns.coordinator.describe('crashed-tx')?.state === 'CompleteCommit', 'the resumed commit');
+    const batches = storedBatches(fixture, 'durable', 0);
+    assert.deepEqual(batches.map((batch) => batch.controlType), [null, 1]);
+    assert.equal(fixture.broker.logs.lastStableOffset('durable', 0), 3n);
+    const reopened = txns.coordinator.describe('open-tx');
+    assert.deepEqual([reopened?.state, reopened?.partitions], ['Ongoing', [{ topic: 'audit', partition: 0 }]]);
+    const next = await init('kept-tx');
+    assert.deepEqual([next.errorCode, next.producerId, next.producerEpoch], [ErrorCode.NONE, kept.producerId, 2]);
+  });
+});
+
+describe('transaction timeouts', () => {
+  let fixture: BrokerFixture;
+  before(async () => {
+    fixture = await startBroker({ 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '50', 'transaction.max.timeout.ms': '5000' });
+  });
+  after(() => fixture?.stop());
+
+  test('a transaction left open past its timeout is aborted with a bumped epoch, fencing its producer; above transaction.max.timeout.ms is refused', async () => {
+    const client = await fixture.connect();
+    await client.send(createTopicsRequest, 7, { topics: [{ name: 'slow', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000 });
+    const tooLong = await client.send(initProducerIdRequest, 4, { transactionalId: 'slow-tx', transactionTimeoutMs: 5001 });
+    assert.equal(tooLong.errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const { producerId, producerEpoch } = await client.send(initProducerIdRequest, 4, { transactionalId: 'slow-tx', transactionTimeoutMs: 100 });
+    const added = await call(client, addPartitionsToTxnRequest, addPartitionsToTxnResponse, 3, {
+      v3AndBelowTransactionalId: 'slow-tx',
+      v3AndBelowProducerId: producerId,
+      v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: 'slow', partitions: [0] }],
+    });
+    assert.equal(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+    const batch = transactionalBatch(producerId, producerEpoch, 0, 1);
+    await client.send(produceRequest, 9, { transactionalId: 'slow-tx', acks: -1, timeoutMs: 5000, topicData: [{ name: 'slow', partitionData: [{ index: 0, records: batch }] }] });
+    await waitFor(() => fixture.broker.txns.coordinator.describe('slow-tx')?.state === 'CompleteAbort', 'the timeout abort');
+    assert.equal(fixture.broker.txns.coordinator.describe('slow-tx')?.producerEpoch, producerEpoch + 1);
+    const marker = storedBatches(fixture, 'slow', 0).at(-1)!;
+    assert.deepEqual([marker.controlType, marker.producerEpoch], [0, producerEpoch + 1]);
+    const commit = await call(client, endTxnRequest, endTxnResponse, 3, { transactionalId: 'slow-tx', producerId, producerEpoch, committed: true });
+    assert.equal(commit.errorCode, ErrorCode.PRODUCER_FENCED);
+  });
 });
