@@ -61,7 +61,7 @@ export const txnOffsetCommitHandler = defineHandler({
     });
     let results: number[] = [];
     if (known.length > 0) {
-      let verified = ErrorCode.NONE;
+      let verified: number = ErrorCode.NONE;
       if (request.groupId !== '' && txns.verificationEnabled) {
         const offsetsPartition = groups.offsetsTopic.partitionFor(request.groupId);
         verified = verificationError(txns.verifyPartition(request.transactionalId, request.producerId, request.producerEpoch, OFFSETS_TOPIC_NAME, offsetsPartition), version);
