@@ -38,6 +38,15 @@ export declare class Partition {
   append(batches: Buffer, leaderEpoch: number, nowMs: number, allowControl: boolean): AppendResult
   /** Plans a read of whole batches from `offset`, below `maxOffset`, within `maxBytes`. */
   read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadPlan
+  /**
+   * Records an aborted transaction in the transaction index of the segment holding its
+   * `lastOffset` (the abort marker, already appended). lastOffset must increase.
+   */
+  appendAbortedTxn(entry: AbortedTxn): void
+  /** The aborted transactions overlapping `[fetchOffset, upperBoundOffset)`, by lastOffset. */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): Array<AbortedTxn>
+  /** Drops the aborted transactions whose lastOffset is at or past `fromOffset`. */
+  truncateAbortedTxns(fromOffset: number): void
   get logStartOffset(): number
   get logEndOffset(): number
   get recoveryPoint(): number
@@ -84,6 +93,16 @@ export declare class ReadPlan {
    * `sent` of the plan on.
    */
   sendTo(fd: number, sent: number): SendResult
+}
+
+/** An aborted transaction in a segment's transaction index (Kafka's `AbortedTxn`). */
+export interface AbortedTxn {
+  producerId: bigint
+  firstOffset: number
+  /** The offset of the abort marker. */
+  lastOffset: number
+  /** The partition's last stable offset once the marker was written. */
+  lastStableOffset: number
 }
 
 export interface AppendResult {

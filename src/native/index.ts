@@ -17,6 +17,19 @@ export type RetentionResult = Binding.RetentionResult;
 export type SendResult = Binding.SendResult;
 export type TimestampAndOffset = Binding.TimestampAndOffset;
 
+/**
+ * An aborted transaction in a segment's transaction index (`<base>.txnindex`, Kafka's AbortedTxn):
+ * `lastOffset` is the abort marker's offset, `lastStableOffset` the partition's LSO once the
+ * marker was written (Kafka's rule: the first offset of the earliest other open transaction, else
+ * `lastOffset + 1`).
+ */
+export interface AbortedTxn {
+  producerId: bigint;
+  firstOffset: number;
+  lastOffset: number;
+  lastStableOffset: number;
+}
+
 /** Kafka error codes the native log reports (org.apache.kafka.common.protocol.Errors). */
 export const NATIVE_ERROR_CODES = {
   UNKNOWN_SERVER_ERROR: -1,
@@ -164,6 +177,31 @@ export class PartitionLog {
 
   read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadPlan {
     return new ReadPlan(call(() => this.#native.read(offset, maxBytes, maxOffset, minOneBatch)));
+  }
+
+  /**
+   * Records an aborted transaction in the transaction index of the segment holding
+   * `entry.lastOffset`, the abort marker's offset. Call it right after appending the marker (in
+   * the same turn, before any flush). Throws (UNKNOWN_SERVER_ERROR) unless the marker is inside
+   * the log, `firstOffset <= lastOffset`, and `lastOffset` is greater than every one recorded.
+   */
+  appendAbortedTxn(entry: AbortedTxn): void {
+    call(() => this.#native.appendAbortedTxn(entry));
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: the aborted transactions overlapping
+   * `[fetchOffset, upperBoundOffset)` (lastOffset >= fetchOffset, firstOffset < upperBoundOffset),
+   * in increasing lastOffset, searching from the segment holding `fetchOffset` on until an entry's
+   * lastStableOffset reaches `upperBoundOffset`. Empty when `upperBoundOffset <= fetchOffset`.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return call(() => this.#native.collectAbortedTxns(fetchOffset, upperBoundOffset));
+  }
+
+  /** Drops every aborted transaction whose lastOffset is at or past `fromOffset` (replay the log after). */
+  truncateAbortedTxns(fromOffset: number): void {
+    call(() => this.#native.truncateAbortedTxns(fromOffset));
   }
 
   offsetForTimestamp(timestamp: number): TimestampAndOffset | null {

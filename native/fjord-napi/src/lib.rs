@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use fjord_log::batch::TimestampType;
 use fjord_log::group_commit::{self, SyncCompletion, SyncRequest};
-use fjord_log::{LogConfig, LogError, PartitionLog};
+use fjord_log::{AbortedTxn as CoreAbortedTxn, LogConfig, LogError, PartitionLog};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -132,6 +132,41 @@ pub struct SendResult {
     pub done: bool,
 }
 
+/// An aborted transaction in a segment's transaction index (Kafka's `AbortedTxn`).
+#[napi(object)]
+pub struct AbortedTxn {
+    pub producer_id: BigInt,
+    pub first_offset: i64,
+    /// The offset of the abort marker.
+    pub last_offset: i64,
+    /// The partition's last stable offset once the marker was written.
+    pub last_stable_offset: i64,
+}
+
+impl AbortedTxn {
+    fn from_core(entry: CoreAbortedTxn) -> AbortedTxn {
+        AbortedTxn {
+            producer_id: BigInt::from(entry.producer_id),
+            first_offset: entry.first_offset,
+            last_offset: entry.last_offset,
+            last_stable_offset: entry.last_stable_offset,
+        }
+    }
+
+    fn to_core(&self) -> Result<CoreAbortedTxn> {
+        let (producer_id, lossless) = self.producer_id.get_i64();
+        if !lossless {
+            return Err(Error::new(Status::InvalidArg, "UNKNOWN_SERVER_ERROR: producerId is not an int64".to_string()));
+        }
+        Ok(CoreAbortedTxn {
+            producer_id,
+            first_offset: self.first_offset,
+            last_offset: self.last_offset,
+            last_stable_offset: self.last_stable_offset,
+        })
+    }
+}
+
 /// One partition's log. Used from the JavaScript thread only.
 #[napi]
 pub struct Partition {
@@ -186,6 +221,27 @@ impl Partition {
     pub fn read(&self, offset: i64, max_bytes: i64, max_offset: i64, min_one_batch: bool) -> Result<ReadPlan> {
         let plan = self.log()?.read(offset, max_bytes.max(0) as u64, max_offset, min_one_batch).map_err(to_js_error)?;
         Ok(ReadPlan { plan })
+    }
+
+    /// Records an aborted transaction in the transaction index of the segment holding its
+    /// `lastOffset` (the abort marker, already appended). lastOffset must increase.
+    #[napi]
+    pub fn append_aborted_txn(&mut self, entry: AbortedTxn) -> Result<()> {
+        let entry = entry.to_core()?;
+        self.log_mut()?.append_aborted_txn(entry).map_err(to_js_error)
+    }
+
+    /// The aborted transactions overlapping `[fetchOffset, upperBoundOffset)`, by lastOffset.
+    #[napi]
+    pub fn collect_aborted_txns(&self, fetch_offset: i64, upper_bound_offset: i64) -> Result<Vec<AbortedTxn>> {
+        let found = self.log()?.collect_aborted_txns(fetch_offset, upper_bound_offset).map_err(to_js_error)?;
+        Ok(found.into_iter().map(AbortedTxn::from_core).collect())
+    }
+
+    /// Drops the aborted transactions whose lastOffset is at or past `fromOffset`.
+    #[napi]
+    pub fn truncate_aborted_txns(&mut self, from_offset: i64) -> Result<()> {
+        self.log_mut()?.truncate_aborted_txns(from_offset).map_err(to_js_error)
     }
 
     #[napi(getter)]
