@@ -4,10 +4,12 @@
  * every committed offset of the group. A partition with no committed offset answers -1 with no
  * error, as does every partition of an unknown group.
  *
- * requireStable (v7+) asks for UNSTABLE_OFFSET_COMMIT while transactional offsets are pending;
- * there are no transactions yet, so nothing is ever pending. v9's member id and epoch are checked
- * for consumer-protocol groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH as the group's error), not
- * for classic ones, as in Kafka.
+ * Offsets of open transactions (TxnOffsetCommit) are never returned. With requireStable (v7+,
+ * what read_committed consumers send), a partition with a pending transactional offset answers
+ * UNSTABLE_OFFSET_COMMIT with offset -1, per partition in every version as Kafka does (the client
+ * retries until the transaction ends); without it the last committed offset is returned. v9's
+ * member id and epoch are checked for consumer-protocol groups (UNKNOWN_MEMBER_ID,
+ * STALE_MEMBER_EPOCH as the group's error), not for classic ones, as in Kafka.
  */
 import { ErrorCode, offsetFetchRequest, offsetFetchResponse } from '../protocol/index.ts';
 import type { PartitionOffset } from '../coordinator/group/group-coordinator.ts';
@@ -15,8 +17,12 @@ import { defineHandler, type RequestContext } from './types.ts';
 
 type TopicsRequest = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null;
 
-function fetchGroup(groupId: string, topics: TopicsRequest, context: RequestContext) {
-  const found = context.broker.groups.coordinator.fetchOffsets(groupId, topics === null ? null : topics.map((topic) => ({ topic: topic.name, partitions: topic.partitionIndexes })));
+function fetchGroup(groupId: string, topics: TopicsRequest, requireStable: boolean, context: RequestContext) {
+  const found = context.broker.groups.coordinator.fetchOffsets(
+    groupId,
+    topics === null ? null : topics.map((topic) => ({ topic: topic.name, partitions: topic.partitionIndexes })),
+    requireStable,
+  );
   const byTopic = new Map<string, PartitionOffset[]>();
   for (const entry of found) {
     let list = byTopic.get(entry.topic);
@@ -50,10 +56,10 @@ export const offsetFetchHandler = defineHandler({
         groups: request.groups.map((group) => {
           const errorCode = context.broker.groups.coordinator.validateOffsetFetch(group.groupId, group.memberId, group.memberEpoch);
           if (errorCode !== ErrorCode.NONE) return { groupId: group.groupId, topics: [], errorCode };
-          return { groupId: group.groupId, topics: fetchGroup(group.groupId, group.topics, context), errorCode: ErrorCode.NONE };
+          return { groupId: group.groupId, topics: fetchGroup(group.groupId, group.topics, request.requireStable, context), errorCode: ErrorCode.NONE };
         }),
       };
     }
-    return { throttleTimeMs: 0, topics: fetchGroup(request.groupId, request.topics, context), errorCode: ErrorCode.NONE };
+    return { throttleTimeMs: 0, topics: fetchGroup(request.groupId, request.topics, request.requireStable, context), errorCode: ErrorCode.NONE };
   },
 });
