@@ -182,27 +182,6 @@ function readError(errorCode: number): ReadOutcome {
   return { errorCode, highWatermark: UNKNOWN, lastStableOffset: UNKNOWN, logStartOffset: UNKNOWN, records: null, abortedTransactions: null };
 }
 
-/** The native transaction index entry (src/native's AbortedTxn). */
-interface AbortedTxnEntry {
-  producerId: bigint;
-  firstOffset: number;
-  lastOffset: number;
-  lastStableOffset: number;
-}
-
-/**
- * TEMPORARY, until the native transaction index lands in src/native (workstream NATIVE): its
- * three PartitionLog methods, called when present. Replaced by direct calls once they exist.
- */
-interface TxnIndexMethods {
-  appendAbortedTxn?(entry: AbortedTxnEntry): void;
-  collectAbortedTxns?(fetchOffset: number, upperBoundOffset: number): AbortedTxnEntry[];
-  truncateAbortedTxns?(fromOffset: number): void;
-}
-function txnIndexOf(log: PartitionLog): TxnIndexMethods {
-  return log as unknown as TxnIndexMethods;
-}
-
 function partitionMetadataText(topicId: string): string {
   return `version: 0\ntopic_id: ${topicId}\n`;
 }
@@ -358,7 +337,7 @@ export class LogManager {
     const tailFrom = offset;
     // The snapshot holds the state below tailFrom; the transaction index entries at or after it
     // (markers of the tail) are rebuilt by the replay, whatever a crash left of them.
-    txnIndexOf(log).truncateAbortedTxns?.(tailFrom);
+    log.truncateAbortedTxns(tailFrom);
     while (offset < logEndOffset) {
       const plan = log.read(offset, PRODUCER_REBUILD_READ_BYTES, logEndOffset, true);
       if (plan.bytes === 0 || plan.nextOffset <= offset) break;
@@ -601,7 +580,7 @@ export class LogManager {
   static #indexAborted(log: PartitionLog, completed: readonly CompletedTxn[]): void {
     for (const txn of completed) {
       if (!txn.aborted) continue;
-      txnIndexOf(log).appendAbortedTxn?.({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset });
+      log.appendAbortedTxn({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset });
     }
   }
 
@@ -691,7 +670,8 @@ export class LogManager {
       if (plan.bytes > 0) {
         outcome.records = plan;
         if (request.isolationLevel === 1) {
-          outcome.abortedTransactions = (txnIndexOf(found.log).collectAbortedTxns?.(Number(fetchOffset), plan.nextOffset) ?? [])
+          outcome.abortedTransactions = found.log
+            .collectAbortedTxns(Number(fetchOffset), plan.nextOffset)
             .map((txn) => ({ producerId: txn.producerId, firstOffset: BigInt(txn.firstOffset) }));
         }
       }

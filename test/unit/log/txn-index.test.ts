@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+
+import { LogManager } from '../../../src/log/log-manager.ts';
+import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
+import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
+import { crc32c, type LogSettings } from '../../../src/native/index.ts';
+import { ErrorCode } from '../../../src/protocol/error-codes.ts';
+import { idempotentBatch, simpleBatch, splitBatches } from '../../helpers/record-batches.ts';
+
+const directories: string[] = [];
+const managers: LogManager[] = [];
+async function temporaryDirectory(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'fjord-txnindex-'));
+  directories.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const manager of managers.splice(0)) await manager.close();
+  for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const SETTINGS: LogSettings = { segmentBytes: 1024 };
+
+async function openManager(dir: string, topic: TopicRecord): Promise<LogManager> {
+  const manager = await LogManager.open({
+    logDirs: [dir],
+    topics: [topic],
+    settingsFor: () => SETTINGS,
+    retentionCheckIntervalMs: 300_000,
+    flushCheckIntervalMs: 300_000,
+    checkpointIntervalMs: 300_000,
+  });
+  managers.push(manager);
+  return manager;
+}
+
+function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number): Buffer {
+  const batch = idempotentBatch(producerId, epoch, baseSequence, count);
+  batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
+}
+
+interface Txn {
+  producerId: bigint;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/**
+ * Writes interleaved transactions of four producers with plain batches between them, over many
+ * 1 KiB segments; returns the aborted transactions (the model the index must match).
+ */
+async function writeScenario(manager: LogManager, rounds: number): Promise<Txn[]> {
+  const aborted: Txn[] = [];
+  const sequences = new Map<bigint, number>();
+  const open = new Map<bigint, number>();
+  let step = 0;
+  const transactional = async (producerId: bigint): Promise<void> => {
+    const sequence = sequences.get(producerId) ?? 0;
+    const outcome = await manager.append('t', 0, transactionalBatch(producerId, 0, sequence, 2), { requiredAcks: -1, isFromClient: true });
+    assert.equal(outcome.errorCode, ErrorCode.NONE);
+    sequences.set(producerId, sequence + 2);
+    if (!open.has(producerId)) open.set(producerId, Number(outcome.baseOffset));
+  };
+  const end = async (producerId: bigint, committed: boolean): Promise<void> => {
+    const { errorCode, offset } = await manager.writeTxnMarker('t', 0, { producerId, producerEpoch: 0, coordinatorEpoch: 0, committed });
+    assert.equal(errorCode, ErrorCode.NONE);
+    const firstOffset = open.get(producerId);
+    if (firstOffset !== undefined && !committed) aborted.push({ producerId, firstOffset, lastOffset: Number(offset) });
+    open.delete(producerId);
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const producerId of [1n, 2n, 3n, 4n]) {
+      await transactional(producerId);
+      await manager.append('t', 0, simpleBatch(1, 40, Date.now()), { requiredAcks: -1, isFromClient: true });
+      step++;
+      // Producers end in a rotating order, some committing, so transactions overlap unevenly.
+      if (step % 3 === 0) await end((BigInt(step) % 4n) + 1n, step % 2 === 0);
+    }
+  }
+  for (const producerId of [...open.keys()]) await end(producerId, false);
+  return aborted;
+}
+
+/** What read_committed must list for a read of [fetchOffset, nextOffset). */
+function expectedAborted(aborted: readonly Txn[], fetchOffset: number, nextOffset: number): Array<{ producerId: bigint; firstOffset: bigint }> {
+  return aborted
+    .filter((txn) => txn.lastOffset >= fetchOffset && txn.firstOffset < nextOffset)
+    .sort((a, b) => a.lastOffset - b.lastOffset)
+    .map((txn) => ({ producerId: txn.producerId, firstOffset: BigInt(txn.firstOffset) }));
+}
+
+/** Reads read_committed from every offset, with small and large reads, against the model. */
+function checkEveryRead(manager: LogManager, aborted: readonly Txn[], label: string): void {
+  const end = Number(manager.lastStableOffset('t', 0));
+  const start = Number(manager.partitionState('t', 0)!.logStartOffset);
+  for (let fetchOffset = start; fetchOffset < end; fetchOffset++) {
+    for (const maxBytes of [1, 600, 1024 * 1024]) {
+      const outcome = manager.read('t', 0, { fetchOffset: BigInt(fetchOffset), maxBytes, minOneBatch: true, isolationLevel: 1 });
+      assert.equal(outcome.errorCode, ErrorCode.NONE);
+      const batches = splitBatches(outcome.records!.copy());
+      const nextOffset = batches.at(-1)!.lastOffset + 1;
+      assert.deepEqual(outcome.abortedTransactions, expectedAborted(aborted, fetchOffset, nextOffset), `${label}: fetch ${fetchOffset}, ${maxBytes} bytes`);
+    }
+  }
+}
+
+describe('transaction index through the log manager', () => {
+  it('lists exactly the aborted transactions overlapping each read_committed read, across segment rolls', async () => {
+    const manager = await openManager(await temporaryDirectory(), { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false });
+    const aborted = await writeScenario(manager, 6);
+    assert.ok(manager.partitionState('t', 0)!.segmentCount >= 5, 'the scenario spans several segments');
+    assert.ok(aborted.length >= 4, `several aborted transactions (${aborted.length})`);
+    assert.equal(manager.lastStableOffset('t', 0), manager.highWatermark('t', 0), 'every transaction ended');
+    checkEveryRead(manager, aborted, 'live');
+  });
+
+  it('rebuilds the index exactly after a clean restart, after a crash copy, and from the whole log', async () => {
+    const dir = await temporaryDirectory();
+    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const manager = await openManager(dir, topic);
+    const aborted = await writeScenario(manager, 5);
+    // A crash copy: the directory as the running process leaves it (no clean shutdown, snapshots
+    // from the last roll only, index entries past them already written).
+    const crashDir = await temporaryDirectory();
+    cpSync(dir, crashDir, { recursive: true });
+    // A second copy with every snapshot and index file removed: all of it replays from the log.
+    const bareDir = await temporaryDirectory();
+    cpSync(dir, bareDir, { recursive: true });
+    for (const name of readdirSync(join(bareDir, 't-0'))) {
+      if (name.endsWith('.snapshot') || name.endsWith('.txnindex')) rmSync(join(bareDir, 't-0', name));
+    }
+    managers.splice(managers.indexOf(manager), 1);
+    await manager.close();
+
+    const reopened = await openManager(dir, topic);
+    checkEveryRead(reopened, aborted, 'clean restart');
+    const crashed = await openManager(crashDir, topic);
+    checkEveryRead(crashed, aborted, 'crash copy');
+    const bare = await openManager(bareDir, topic);
+    checkEveryRead(bare, aborted, 'rebuilt from the log');
+  });
+
+  it('keeps an open transaction across a crash copy and indexes its abort after', async () => {
+    const dir = await temporaryDirectory();
+    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const manager = await openManager(dir, topic);
+    await manager.append('t', 0, transactionalBatch(9n, 0, 0, 2), { requiredAcks: -1, isFromClient: true }); // 0-1
+    for (let i = 0; i < 30; i++) await manager.append('t', 0, simpleBatch(1, 100, Date.now()), { requiredAcks: -1, isFromClient: true });
+    const crashDir = await temporaryDirectory();
+    cpSync(dir, crashDir, { recursive: true });
+    const crashed = await openManager(crashDir, topic);
+    assert.equal(crashed.lastStableOffset('t', 0), 0n, 'the open transaction is back after the crash');
+    const { offset } = await crashed.writeTxnMarker('t', 0, { producerId: 9n, producerEpoch: 0, coordinatorEpoch: 0, committed: false });
+    assert.equal(offset, 32n);
+    checkEveryRead(crashed, [{ producerId: 9n, firstOffset: 0, lastOffset: 32 }], 'after the crash');
+  });
+
+  it('lists no aborted transaction whose segments DeleteRecords removed', async () => {
+    const manager = await openManager(await temporaryDirectory(), { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false });
+    const aborted = await writeScenario(manager, 6);
+    const cut = Math.floor(Number(manager.highWatermark('t', 0)) / 2);
+    assert.equal(manager.deleteRecords('t', 0, BigInt(cut)).errorCode, ErrorCode.NONE);
+    const start = Number(manager.partitionState('t', 0)!.logStartOffset);
+    checkEveryRead(manager, aborted.filter((txn) => txn.lastOffset >= start), 'after DeleteRecords');
+  });
+});
