@@ -7,9 +7,9 @@
  * partition) → group coordinator (loads `__consumer_offsets`) → transaction coordinator (loads
  * `__transaction_state`, resumes the completion of transactions left in PrepareCommit /
  * PrepareAbort) → listeners. Shutdown is the reverse: stop accepting and finish in-flight
- * requests, stop the transaction coordinator (timers, marker writes in flight), stop the group
- * coordinator (timers, state snapshot), then close the logs cleanly (so the next start scans
- * nothing), then the metadata store.
+ * requests, stop the transaction coordinator (timers, marker writes in flight, state
+ * snapshot), stop the group coordinator (timers, state snapshot), then close the logs cleanly
+ * (so the next start scans nothing), then the metadata store.
  */
 import { join } from 'node:path';
 
@@ -109,7 +109,7 @@ export class Broker {
       throw error;
     }
     try {
-      txns = TxnService.start({ config, logs: openLogs, topics, metadata, groups, log });
+      txns = TxnService.start({ config, logs: openLogs, topics, metadata, groups, snapshotDir: logDir, log });
     } catch (error) {
       groups.stop();
       await openLogs.close();

@@ -25,6 +25,8 @@ import { partitionKey } from './txn-state.ts';
 export const COORDINATOR_EPOCH = 0;
 /** Wait before retrying a failed marker write or Complete* persist. */
 const MARKER_RETRY_BACKOFF_MS = 100;
+/** How often the transaction state snapshot is rewritten when something changed. */
+export const TXN_SNAPSHOT_INTERVAL_MS = 60_000;
 
 
 export interface TxnServiceOptions {
@@ -33,6 +35,8 @@ export interface TxnServiceOptions {
   readonly topics: TopicAdmin;
   readonly metadata: MetadataStore;
   readonly groups: GroupService;
+  /** Where the state snapshot lives (the first log dir). */
+  readonly snapshotDir: string;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -49,14 +53,26 @@ export class TxnService {
   readonly producerIds: ProducerIdManager;
   readonly #timers: EventLoopTimers;
   readonly #config: BrokerConfig;
+  readonly #snapshotTimer: NodeJS.Timeout;
+  readonly #log: TxnServiceOptions['log'];
   #stopping: Promise<void> | null = null;
 
-  private constructor(parts: { coordinator: TxnCoordinator; stateTopic: TransactionStateTopic; producerIds: ProducerIdManager; timers: EventLoopTimers; config: BrokerConfig }) {
+  private constructor(parts: {
+    coordinator: TxnCoordinator;
+    stateTopic: TransactionStateTopic;
+    producerIds: ProducerIdManager;
+    timers: EventLoopTimers;
+    config: BrokerConfig;
+    log: TxnServiceOptions['log'];
+  }) {
     this.coordinator = parts.coordinator;
     this.stateTopic = parts.stateTopic;
     this.producerIds = parts.producerIds;
     this.#timers = parts.timers;
     this.#config = parts.config;
+    this.#log = parts.log;
+    this.#snapshotTimer = setInterval(() => this.#snapshot(), TXN_SNAPSHOT_INTERVAL_MS);
+    this.#snapshotTimer.unref();
   }
 
   static start(options: TxnServiceOptions): TxnService {
@@ -69,11 +85,14 @@ export class TxnService {
       metadata: options.metadata,
       partitionCount: config.transactionStateLogNumPartitions,
       segmentBytes: numberConfig(config, 'transaction.state.log.segment.bytes'),
+      snapshotDir: options.snapshotDir,
       now: () => timers.now(),
       log,
     });
     // Partitions whose marker is written, per completion (retries skip them; the entry goes with the request).
     const written = new WeakMap<MarkerRequest, Set<string>>();
+    // Completions whose failure was logged (once each, not every retry).
+    const reported = new WeakSet<MarkerRequest>();
     const writeMarkers = async (request: MarkerRequest): Promise<void> => {
       let done = written.get(request);
       if (done === undefined) written.set(request, (done = new Set()));
@@ -101,7 +120,13 @@ export class TxnService {
           }
         }),
       );
-      if (failures.length > 0) throw new Error(`transaction markers not written: ${failures.join(', ')}`);
+      if (failures.length > 0) {
+        if (!reported.has(request)) {
+          reported.add(request);
+          log('warn', `transaction ${request.transactionalId}: markers not written yet (${failures.join(', ')}); retrying every ${MARKER_RETRY_BACKOFF_MS} ms`);
+        }
+        throw new Error(`transaction markers not written: ${failures.join(', ')}`);
+      }
     };
     const coordinator = new TxnCoordinator(
       {
@@ -129,11 +154,11 @@ export class TxnService {
       const pending = coordinator.list().filter((txn) => txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort').length;
       log(
         'info',
-        `transaction state loaded in ${Date.now() - started} ms: ${loaded.replayed} record(s) replayed, ${coordinator.list().length} transactional id(s), ${pending} completion(s) resumed` +
+        `transaction state loaded in ${Date.now() - started} ms: ${loaded.fromSnapshot} record(s) from the snapshot, ${loaded.replayed} replayed, ${coordinator.list().length} transactional id(s), ${pending} completion(s) resumed` +
           (loaded.skipped > 0 ? `, ${loaded.skipped} unreadable record(s) skipped` : ''),
       );
     }
-    return new TxnService({ coordinator, stateTopic, producerIds, timers, config });
+    return new TxnService({ coordinator, stateTopic, producerIds, timers, config, log });
   }
 
   /** Whether Produce verifies transactional writes (transaction.partition.verification.enable, dynamic). */
@@ -150,11 +175,24 @@ export class TxnService {
     return this.coordinator.verifyPartition({ transactionalId, producerId, producerEpoch, topic, partition });
   }
 
-  /** Stops timers and background completions (a Prepare* left is completed at the next start). Idempotent. */
+  #snapshot(): void {
+    try {
+      this.stateTopic.writeSnapshot();
+    } catch (error) {
+      this.#log('warn', `could not write the transaction state snapshot: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * Stops timers and background completions (a Prepare* left is completed at the next start),
+   * then writes the snapshot. Idempotent.
+   */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      clearInterval(this.#snapshotTimer);
       await this.coordinator.close();
       this.#timers.cancelAll();
+      this.#snapshot();
     })();
     return this.#stopping;
   }
