@@ -211,6 +211,8 @@ export class ProducerStateManager {
    * insertion order; transactions open at the log end, so in order, and a load sorts).
    */
   readonly #ongoing = new Map<number, bigint>();
+  /** The largest first offset ever added to #ongoing since it was last cleared or sorted. */
+  #ongoingHighest = -1;
   /** Whether the state changed since the last snapshot. */
   #dirty = false;
 
@@ -372,16 +374,17 @@ export class ProducerStateManager {
   }
 
   #addOngoing(firstOffset: number, producerId: bigint): void {
-    let last: number | undefined;
-    for (const offset of this.#ongoing.keys()) last = offset;
     this.#ongoing.set(firstOffset, producerId);
-    if (last !== undefined && firstOffset < last) this.#sortOngoing();
+    // Transactions open at the log end, so in order; anything else re-sorts (never expected).
+    if (firstOffset < this.#ongoingHighest) this.#sortOngoing();
+    else this.#ongoingHighest = firstOffset;
   }
 
   #sortOngoing(): void {
     const sorted = [...this.#ongoing].sort((a, b) => a[0] - b[0]);
     this.#ongoing.clear();
     for (const [firstOffset, producerId] of sorted) this.#ongoing.set(firstOffset, producerId);
+    this.#ongoingHighest = sorted.at(-1)?.[0] ?? -1;
   }
 
   static #addBatch(entry: ProducerEntry, batch: ProducerBatch): void {
@@ -448,6 +451,7 @@ export class ProducerStateManager {
   clear(): void {
     this.#entries.clear();
     this.#ongoing.clear();
+    this.#ongoingHighest = -1;
     this.#dirty = true;
   }
 
@@ -499,6 +503,7 @@ export class ProducerStateManager {
   loadSnapshot(logEndOffset: number): number {
     this.#entries.clear();
     this.#ongoing.clear();
+    this.#ongoingHighest = -1;
     const offsets = snapshotOffsets(this.dir);
     for (let i = offsets.length - 1; i >= 0; i--) {
       const offset = offsets[i]!;
