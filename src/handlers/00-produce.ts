@@ -127,10 +127,10 @@ export const produceHandler = defineHandler({
       const partitions = topicData.partitionData.map((partitionData): PartitionReply | Promise<PartitionReply> => {
         const index = partitionData.index;
         if (version < FIRST_SERVED_VERSION) return failed(index, ErrorCode.UNSUPPORTED_VERSION, 'Produce v0-2 were removed in Kafka 4.0');
+        if (requestError !== ErrorCode.NONE) return failed(index, requestError);
         if (!ackValid) return failed(index, ErrorCode.INVALID_REQUIRED_ACKS);
         if (topic === undefined) return failed(index, unknownTopic);
         if (!logs.hasPartition(topic.name, index)) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        if (requestError !== ErrorCode.NONE) return failed(index, requestError);
         const records = (partitionData.records as Buffer | null) ?? Buffer.alloc(0); // decoded records are Buffer views
         if (verify && transactionalPartitions.has(records)) {
           const verified = txns.verifyPartition(transactionalId, producer.producerId, producer.producerEpoch, topic.name, index);
