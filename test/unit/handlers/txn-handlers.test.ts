@@ -2,12 +2,13 @@
 // for transaction keys, transactional InitProducerId (epochs, fencing), AddPartitionsToTxn in the
 // client and broker (verify-only) forms, AddOffsetsToTxn, EndTxn with the COMMIT/ABORT markers it
 // leaves in the logs, Produce's KIP-890 verification, and the state's durability in
-// __transaction_state across restarts.
+// __transaction_state across restarts, the timeout abort and the expiry of idle ids.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { TRANSACTION_STATE_TOPIC_NAME } from '../../../src/coordinator/txn/txn-log.ts';
 import { partitionForGroup } from '../../../src/coordinator/group/group-records.ts';
+import { forEachRecord } from '../../../src/coordinator/group/record-batch-builder.ts';
 import { crc32c } from '../../../src/native/index.ts';
 import {
   addOffsetsToTxnRequest,
@@ -392,5 +393,33 @@ describe('transaction timeouts', () => {
     assert.deepEqual([marker.controlType, marker.producerEpoch], [0, producerEpoch + 1]);
     const commit = await call(client, endTxnRequest, endTxnResponse, 3, { transactionalId: 'slow-tx', producerId, producerEpoch, committed: true });
     assert.equal(commit.errorCode, ErrorCode.PRODUCER_FENCED);
+  });
+});
+
+describe('transactional id expiry', () => {
+  let fixture: BrokerFixture;
+  before(async () => {
+    fixture = await startBroker({ 'transactional.id.expiration.ms': '300', 'transaction.remove.expired.transaction.cleanup.interval.ms': '50' });
+  });
+  after(() => fixture?.stop());
+
+  test('an id idle for transactional.id.expiration.ms is removed with a tombstone, stays removed across a restart, and starts over with a new producer id', async () => {
+    let client = await fixture.connect();
+    const first = await client.send(initProducerIdRequest, 4, { transactionalId: 'idle-tx', transactionTimeoutMs: TIMEOUT_MS });
+    assert.equal(first.errorCode, ErrorCode.NONE);
+    await waitFor(() => fixture.broker.txns.coordinator.describe('idle-tx') === undefined, 'the expiry');
+    const partition = partitionForGroup('idle-tx', 50);
+    const read = fixture.broker.logs.read(TRANSACTION_STATE_TOPIC_NAME, partition, { fetchOffset: 0n, maxBytes: 1 << 20, minOneBatch: true, isolationLevel: 0 });
+    const values: Array<Buffer | null> = [];
+    forEachRecord(read.records!.copy(), (record) => values.push(record.value));
+    assert.equal(values.length, 2);
+    assert.equal(values.at(-1), null, 'the last record of the id is a tombstone');
+    await fixture.restart();
+    assert.equal(fixture.broker.txns.coordinator.describe('idle-tx'), undefined);
+    client = await fixture.connect();
+    const again = await client.send(initProducerIdRequest, 4, { transactionalId: 'idle-tx', transactionTimeoutMs: TIMEOUT_MS });
+    assert.equal(again.errorCode, ErrorCode.NONE);
+    assert.notEqual(again.producerId, first.producerId);
+    assert.equal(again.producerEpoch, 0);
   });
 });
