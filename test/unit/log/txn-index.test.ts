@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'node:test';
 
+import { readEndTransactionMarker } from '../../../src/log/control-batch.ts';
 import { LogManager } from '../../../src/log/log-manager.ts';
 import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
@@ -101,7 +104,7 @@ function checkEveryRead(manager: LogManager, aborted: readonly Txn[], label: str
   const end = Number(manager.lastStableOffset('t', 0));
   const start = Number(manager.partitionState('t', 0)!.logStartOffset);
   for (let fetchOffset = start; fetchOffset < end; fetchOffset++) {
-    for (const maxBytes of [1, 600, 1024 * 1024]) {
+    for (const maxBytes of [1, 600, 8192]) {
       const outcome = manager.read('t', 0, { fetchOffset: BigInt(fetchOffset), maxBytes, minOneBatch: true, isolationLevel: 1 });
       assert.equal(outcome.errorCode, ErrorCode.NONE);
       const batches = splitBatches(outcome.records!.copy());
@@ -109,6 +112,37 @@ function checkEveryRead(manager: LogManager, aborted: readonly Txn[], label: str
       assert.deepEqual(outcome.abortedTransactions, expectedAborted(aborted, fetchOffset, nextOffset), `${label}: fetch ${fetchOffset}, ${maxBytes} bytes`);
     }
   }
+}
+
+/**
+ * The transactions the log itself records, batch by batch from the log start (Kafka's rules):
+ * the aborted ones and the first offsets of those still open, plus every marker's offset.
+ */
+function transactionsInLog(manager: LogManager): { aborted: Txn[]; open: Map<bigint, number>; markers: Set<number> } {
+  const aborted: Txn[] = [];
+  const open = new Map<bigint, number>();
+  const markers = new Set<number>();
+  let offset = manager.partitionState('t', 0)!.logStartOffset;
+  const end = manager.highWatermark('t', 0)!;
+  while (offset < end) {
+    const outcome = manager.read('t', 0, { fetchOffset: offset, maxBytes: 1024 * 1024, minOneBatch: true, isolationLevel: 0 });
+    for (const batch of splitBatches(outcome.records!.copy())) {
+      const producerId = batch.bytes.readBigInt64BE(43);
+      const attributes = batch.bytes.readInt16BE(21);
+      if (producerId >= 0n && (attributes & 0x20) !== 0) {
+        markers.add(batch.baseOffset);
+        const firstOffset = open.get(producerId);
+        if (firstOffset !== undefined && readEndTransactionMarker(batch.bytes)?.committed === false) {
+          aborted.push({ producerId, firstOffset, lastOffset: batch.baseOffset });
+        }
+        open.delete(producerId);
+      } else if (producerId >= 0n && (attributes & 0x10) !== 0 && !open.has(producerId)) {
+        open.set(producerId, batch.baseOffset);
+      }
+      offset = BigInt(batch.lastOffset + 1);
+    }
+  }
+  return { aborted, open, markers };
 }
 
 describe('transaction index through the log manager', () => {
@@ -160,6 +194,57 @@ describe('transaction index through the log manager', () => {
     const { offset } = await crashed.writeTxnMarker('t', 0, { producerId: 9n, producerEpoch: 0, coordinatorEpoch: 0, committed: false });
     assert.equal(offset, 32n);
     checkEveryRead(crashed, [{ producerId: 9n, firstOffset: 0, lastOffset: 32 }], 'after the crash');
+  });
+
+  it('recovers open transactions and the index exactly after kill -9 of a process running transactions', async () => {
+    const dir = await temporaryDirectory();
+    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./txn-producer-child.ts', import.meta.url)), dir, JSON.stringify(topic)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const acknowledged: Array<{ kind: string; offset: number }> = [];
+    let exited = false;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let pending = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          pending += chunk.toString();
+          const lines = pending.split('\n');
+          pending = lines.pop()!;
+          for (const line of lines) {
+            const [kind, offset] = line.split(' ');
+            acknowledged.push({ kind: kind!, offset: Number(offset) });
+          }
+          if (acknowledged.length >= 600) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', (code, signal) => {
+          exited = true;
+          if (signal !== 'SIGKILL') reject(new Error(`the child exited by itself (${code ?? signal})`));
+        });
+      });
+      if (!exited) await new Promise((resolve) => child.once('exit', resolve));
+    } finally {
+      if (!exited && child.exitCode === null) child.kill('SIGKILL');
+    }
+    const manager = await openManager(dir, topic);
+    const { aborted, open, markers } = transactionsInLog(manager);
+    const acknowledgedMarkers = acknowledged.filter((write) => write.kind === 'commit' || write.kind === 'abort');
+    assert.ok(acknowledgedMarkers.length > 20 && aborted.length > 5, `enough transactions ended (${acknowledgedMarkers.length} markers, ${aborted.length} aborted)`);
+    for (const write of acknowledgedMarkers) assert.ok(markers.has(write.offset), `acknowledged marker at ${write.offset} survived`);
+    const firstOpen = Math.min(...open.values());
+    assert.equal(manager.lastStableOffset('t', 0), open.size === 0 ? manager.highWatermark('t', 0) : BigInt(firstOpen), 'LSO from the recovered open transactions');
+    for (const [producerId] of open) assert.equal(manager.hasOngoingTransaction('t', 0, producerId), true);
+    checkEveryRead(manager, aborted, 'after kill -9');
+    // Ending the transactions left open indexes them as before the crash.
+    for (const [producerId, firstOffset] of open) {
+      const { offset } = await manager.writeTxnMarker('t', 0, { producerId, producerEpoch: 0, coordinatorEpoch: 0, committed: false });
+      aborted.push({ producerId, firstOffset, lastOffset: Number(offset) });
+    }
+    assert.equal(manager.lastStableOffset('t', 0), manager.highWatermark('t', 0));
+    checkEveryRead(manager, aborted, 'after the recovered transactions ended');
   });
 
   it('lists no aborted transaction whose segments DeleteRecords removed', async () => {
