@@ -1033,7 +1033,11 @@ export class GroupCoordinator {
     for (const pending of group.pendingOffsets.values()) pending.delete(key);
   }
 
-  /** Producer ids with pending offsets in the group, for tests and DescribeProducers-like views. */
+  /**
+   * Producer ids whose open transaction wrote offsets to the group (Kafka's
+   * openTransactionsByGroup): kept until the transaction's marker, even when a tombstone removed
+   * every offset it wrote.
+   */
   pendingTransactions(groupId: string): bigint[] {
     return [...(this.#groups.get(groupId)?.pendingOffsets.keys() ?? [])];
   }
