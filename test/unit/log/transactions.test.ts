@@ -334,6 +334,35 @@ describe('open transactions across restarts, retention and expiry', () => {
     assert.equal(manager.lastStableOffset('t', 0), 7n);
   });
 
+  it('keeps an open transaction when retention deletes the segments holding its batches, and snapshots the state there', async () => {
+    const dir = await temporaryDirectory();
+    const topic = topicRecord('t');
+    let nowMs = Date.now();
+    const settings = { retentionBytes: 2048, segmentBytes: 1024 };
+    const manager = await openManager(dir, topic, settings, { now: () => nowMs });
+    await produce(manager, transactionalBatch(1n, 0, 0, 2, nowMs)); // 0-1
+    for (let i = 0; i < 40; i++) await produce(manager, simpleBatch(1, 100, nowMs));
+    nowMs += 1000;
+    manager.runMaintenance();
+    const logStartOffset = manager.partitionState('t', 0)!.logStartOffset;
+    assert.ok(logStartOffset > 2n, `retention removed the transaction's batches (log start ${logStartOffset})`);
+    assert.equal(manager.hasOngoingTransaction('t', 0, 1n), true);
+    assert.equal(manager.lastStableOffset('t', 0), logStartOffset, 'LSO held at the log start');
+    await closeManager(manager);
+    const reopened = await openManager(dir, topic, settings, { now: () => nowMs });
+    assert.equal(reopened.lastStableOffset('t', 0), logStartOffset, 'still open after a restart');
+    await reopened.writeTxnMarker('t', 0, marker(1n, 0, false));
+    assert.equal(reopened.lastStableOffset('t', 0), reopened.highWatermark('t', 0));
+  });
+
+  it('resolves a marker on a flush.messages=1 topic only once it is fsynced', async () => {
+    const manager = await openManager(await temporaryDirectory(), topicRecord('t'), { flushMessages: 1 });
+    await produce(manager, transactionalBatch(1n, 0, 0, 2));
+    const { offset } = await manager.writeTxnMarker('t', 0, marker(1n, 0, true));
+    assert.equal(offset, 2n);
+    assert.ok(manager.partitionState('t', 0)!.recoveryPoint >= 3n, 'the marker is below the recovery point');
+  });
+
   it('never expires a producer with an open transaction', async () => {
     let nowMs = Date.now();
     const manager = await openManager(await temporaryDirectory(), topicRecord('t'), {}, { now: () => nowMs, producerIdExpirationMs: 60_000 });
