@@ -55,7 +55,7 @@ describe('__transaction_state snapshot', () => {
 
     const corrupt = join(stale, TXN_STATE_SNAPSHOT_FILE);
     const bytes = readFileSync(corrupt);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     writeFileSync(corrupt, bytes);
     const fromLog = loadWith(stale);
     assert.deepEqual([fromLog.outcome.fromSnapshot, fromLog.outcome.replayed], [0, 3]);
