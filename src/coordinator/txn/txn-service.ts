@@ -108,7 +108,14 @@ export class TxnService {
             done.add(name);
             return;
           }
-          const outcome = topic === CONSUMER_OFFSETS_TOPIC ? await groups.writeTxnMarker(partition, marker) : await logs.writeTxnMarker(topic, partition, marker);
+          let outcome: { errorCode: number };
+          try {
+            outcome = topic === CONSUMER_OFFSETS_TOPIC ? await groups.writeTxnMarker(partition, marker) : await logs.writeTxnMarker(topic, partition, marker);
+          } catch (error) {
+            // Settled per partition, so that a retry never overlaps a write still in flight.
+            failures.push(`${topic}-${partition}: ${error instanceof Error ? error.message : String(error)}`);
+            return;
+          }
           if (outcome.errorCode === ErrorCode.NONE) {
             done.add(name);
           } else if (outcome.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) {
