@@ -155,6 +155,12 @@ interface Partition {
   readonly producers: ProducerStateManager;
   readonly internal: boolean;
   segmentCount: number;
+  /**
+   * Set when a transaction index entry could not be written: no newer producer snapshot is
+   * written from then on, so the next open replays the log from before that marker and re-adds
+   * the entry (Kafka takes the log dir offline instead).
+   */
+  snapshotsHeld: boolean;
 }
 
 interface Watcher {
@@ -321,6 +327,7 @@ export class LogManager {
       producers,
       internal: topic.internal,
       segmentCount: log.segmentCount,
+      snapshotsHeld: false,
     };
     this.#rebuildProducerState(partition);
     const list = this.#partitions.get(topic.name) ?? [];
@@ -543,7 +550,8 @@ export class LogManager {
       try {
         LogManager.#indexAborted(log, completed);
       } catch (error) {
-        // Kafka takes the log dir offline; the open-time replay of the tail re-adds the entry.
+        // Kafka takes the log dir offline; here the next open's replay of the tail re-adds it.
+        found.snapshotsHeld = true;
         indexError = error;
         this.#log('error', `${topicName}-${partition}: cannot write the transaction index: ${messageOf(error)}`);
       }
@@ -865,6 +873,7 @@ export class LogManager {
   }
 
   #writeProducerSnapshot(partition: Partition): void {
+    if (partition.snapshotsHeld) return;
     try {
       partition.producers.writeSnapshot(partition.log.logEndOffset);
     } catch (error) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +245,25 @@ describe('transaction index through the log manager', () => {
     }
     assert.equal(manager.lastStableOffset('t', 0), manager.highWatermark('t', 0));
     checkEveryRead(manager, aborted, 'after the recovered transactions ended');
+  });
+
+  it('answers KAFKA_STORAGE_ERROR when the index cannot be written, and re-adds the entry at the next open', async () => {
+    const dir = await temporaryDirectory();
+    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const manager = await openManager(dir, topic);
+    await manager.append('t', 0, transactionalBatch(5n, 0, 0, 2), { requiredAcks: -1, isFromClient: true });
+    // A directory where the segment's index file must be created makes the index write fail.
+    const indexPath = join(dir, 't-0', '00000000000000000000.txnindex');
+    mkdirSync(indexPath);
+    const failed = await manager.writeTxnMarker('t', 0, { producerId: 5n, producerEpoch: 0, coordinatorEpoch: 0, committed: false });
+    assert.equal(failed.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(manager.highWatermark('t', 0), 3n, 'the marker itself is in the log');
+    managers.splice(managers.indexOf(manager), 1);
+    await manager.close();
+    assert.deepEqual(readdirSync(join(dir, 't-0')).filter((name) => name.endsWith('.snapshot')), [], 'no snapshot past the missing entry');
+    rmSync(indexPath, { recursive: true });
+    const reopened = await openManager(dir, topic);
+    checkEveryRead(reopened, [{ producerId: 5n, firstOffset: 0, lastOffset: 2 }], 'after the reopen');
   });
 
   it('lists no aborted transaction whose segments DeleteRecords removed', async () => {
