@@ -38,9 +38,8 @@ export interface SyncResult {
 
 /**
  * A committed (or pending transactional) offset and the log offset of the record that carries it
- * in `__consumer_offsets` (-1n when unknown: loaded from a snapshot written before record offsets
- * were kept). When a transaction commits, its offset replaces the committed one only if its
- * record is later in the log, as Kafka decides.
+ * in `__consumer_offsets`. When a transaction commits, its offset replaces the committed one only
+ * if its record is later in the log, as Kafka decides.
  */
 export interface OffsetEntry {
   readonly topic: string;

@@ -1251,7 +1251,7 @@ export class GroupCoordinator {
    * `completeTransaction` for its marker. Restored members get a fresh session timeout once
    * `startSessions` runs.
    */
-  replay(record: GroupRecord, recordOffset = -1n, producerId = -1n): void {
+  replay(record: GroupRecord, recordOffset: bigint, producerId: bigint): void {
     let group = this.#groups.get(record.groupId);
     if (record.kind === 'consumerGroup') {
       if (record.value === null) {

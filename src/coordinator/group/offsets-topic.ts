@@ -25,8 +25,8 @@
  *   partition { partition int32, offset int64, recordCount int32, records { recordOffset int64,
  *   keyLength int32, key, valueLength int32, value }, pendingCount int32, pending { producerId
  *   int64, recordOffset int64, keyLength int32, key, valueLength int32, value } }, then crc32c
- *   uint32 of everything before it. Version 1 (no record offsets, no pending records) is read
- *   too, its records taken as older than any in the log after it.
+ *   uint32 of everything before it. A version 1 snapshot (before transactions: no record
+ *   offsets) is ignored like a damaged one, and the log replayed.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,8 +44,6 @@ export const OFFSETS_TOPIC_NAME = '__consumer_offsets';
 export const GROUP_STATE_SNAPSHOT_FILE = 'fjord-group-state.snapshot';
 const SNAPSHOT_MAGIC = 0x666a6773;
 const SNAPSHOT_VERSION = 2;
-/** The first version, without record offsets or pending transactional records; still read. */
-const SNAPSHOT_VERSION_WITHOUT_OFFSETS = 1;
 /** Bytes read from the log per step while loading (Kafka's offsets.load.buffer.size default). */
 const LOAD_READ_BYTES = 5 * 1024 * 1024;
 
@@ -78,7 +76,7 @@ export interface GroupLoadTarget {
   completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean, markerOffset: bigint): void;
 }
 
-/** A record's value and its offset in the log (-1n when unknown, from a version 1 snapshot). */
+/** A record's value and its offset in the log. */
 interface StoredValue {
   readonly value: Buffer;
   readonly offset: bigint;
@@ -357,17 +355,12 @@ export class OffsetsTopic implements GroupPersistence {
       if (data.length < 14) throw new Error('too short');
       const body = data.subarray(0, data.length - 4);
       if ((crc32c(body) >>> 0) !== data.readUInt32BE(data.length - 4)) throw new Error('CRC mismatch');
-      const version = body.readInt16BE(4);
-      if (body.readInt32BE(0) !== SNAPSHOT_MAGIC || (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_WITHOUT_OFFSETS)) throw new Error('unknown format');
-      const withOffsets = version === SNAPSHOT_VERSION;
+      if (body.readInt32BE(0) !== SNAPSHOT_MAGIC || body.readInt16BE(4) !== SNAPSHOT_VERSION) throw new Error('unknown format');
       const partitions = body.readInt32BE(6);
       let position = 10;
       const readRecord = (): SnapshotRecord => {
-        let recordOffset = -1n;
-        if (withOffsets) {
-          recordOffset = body.readBigInt64BE(position);
-          position += 8;
-        }
+        const recordOffset = body.readBigInt64BE(position);
+        position += 8;
         const keyLength = body.readInt32BE(position);
         const key = body.subarray(position + 4, position + 4 + keyLength);
         position += 4 + keyLength;
@@ -386,14 +379,12 @@ export class OffsetsTopic implements GroupPersistence {
         const records: SnapshotRecord[] = [];
         for (let recordIndex = 0; recordIndex < recordCount; recordIndex++) records.push(readRecord());
         const pending: SnapshotPartition['pending'] = [];
-        if (withOffsets) {
-          const pendingCount = body.readInt32BE(position);
-          position += 4;
-          for (let recordIndex = 0; recordIndex < pendingCount; recordIndex++) {
-            const producerId = body.readBigInt64BE(position);
-            position += 8;
-            pending.push({ ...readRecord(), producerId });
-          }
+        const pendingCount = body.readInt32BE(position);
+        position += 4;
+        for (let recordIndex = 0; recordIndex < pendingCount; recordIndex++) {
+          const producerId = body.readBigInt64BE(position);
+          position += 8;
+          pending.push({ ...readRecord(), producerId });
         }
         out.set(partition, { offset, records, pending });
       }
