@@ -6,11 +6,12 @@
  */
 import type { TopicAdmin } from '../../broker/topic-admin.ts';
 import type { BrokerConfig } from '../../config/index.ts';
+import type { TxnMarker } from '../../log/control-batch.ts';
 import type { LogManager } from '../../log/log-manager.ts';
 import type { MetadataStore } from '../../metadata/metadata-store.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { OffsetsTopic, type TxnMarker } from './offsets-topic.ts';
+import { OffsetsTopic } from './offsets-topic.ts';
 import { EventLoopTimers } from './timers.ts';
 
 /** Kafka's offsets.retention.check.interval.ms default. */

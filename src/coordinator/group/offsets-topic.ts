@@ -32,6 +32,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { join } from 'node:path';
 
 import type { TopicAdmin } from '../../broker/topic-admin.ts';
+import type { TxnMarker } from '../../log/control-batch.ts';
 import type { LogManager } from '../../log/log-manager.ts';
 import type { MetadataStore } from '../../metadata/metadata-store.ts';
 import { crc32c } from '../../native/index.ts';
@@ -58,14 +59,6 @@ export interface OffsetsTopicOptions {
   readonly snapshotDir: string;
   readonly now: () => number;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
-
-/** A transaction's end, as the log manager writes it (the plan's TxnMarker). */
-export interface TxnMarker {
-  readonly producerId: bigint;
-  readonly producerEpoch: number;
-  readonly coordinatorEpoch: number;
-  readonly committed: boolean;
 }
 
 /** What loading hands records and transaction markers to, in log order (the group coordinator). */
