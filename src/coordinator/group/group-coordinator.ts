@@ -80,6 +80,12 @@ export interface WriteOutcome {
   readonly errorCode: number;
   /** -1n when not written. */
   readonly baseOffset: bigint;
+  /**
+   * Transactional writes only: set when the transaction's marker, later in the log than this
+   * write, completed before it (the two raced); the write's offsets are then already committed
+   * or aborted rather than pending.
+   */
+  readonly transactionResult?: 'committed' | 'aborted';
 }
 
 /**
@@ -211,8 +217,6 @@ export class GroupCoordinator {
   readonly #consumer: ConsumerProtocol;
   /** Producer id → the groups holding its pending transactional offsets. */
   readonly #pendingGroups = new Map<bigint, Set<string>>();
-  /** Producer id → its transactional offset writes in flight (a marker waits for them). */
-  readonly #transactionalWrites = new Map<bigint, Set<Promise<unknown>>>();
   #retentionTimer: (() => void) | null = null;
   #closed = false;
 
@@ -888,7 +892,7 @@ export class GroupCoordinator {
   async #write(groupId: string, records: readonly GroupRecord[], producer: BatchProducer | null = null): Promise<WriteOutcome> {
     try {
       const outcome = await this.#persistence.write(groupId, records, producer);
-      return { errorCode: coordinatorWriteError(outcome.errorCode), baseOffset: outcome.baseOffset };
+      return { ...outcome, errorCode: coordinatorWriteError(outcome.errorCode) };
     } catch {
       return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n };
     }
@@ -924,25 +928,15 @@ export class GroupCoordinator {
     const { errors, records, accepted } = this.#offsetRecords(request.groupId, request.offsets, this.#timers.now());
     if (records.length === 0) return errors;
     const { producerId } = request;
-    const writing = this.#write(request.groupId, records, { producerId, producerEpoch: request.producerEpoch });
-    let inFlight = this.#transactionalWrites.get(producerId);
-    if (inFlight === undefined) {
-      inFlight = new Set();
-      this.#transactionalWrites.set(producerId, inFlight);
-    }
-    inFlight.add(writing);
-    let written: WriteOutcome;
-    try {
-      written = await writing;
-    } finally {
-      inFlight.delete(writing);
-      if (inFlight.size === 0 && this.#transactionalWrites.get(producerId) === inFlight) this.#transactionalWrites.delete(producerId);
-    }
+    const written = await this.#write(request.groupId, records, { producerId, producerEpoch: request.producerEpoch });
     if (written.errorCode !== ErrorCode.NONE) return errors.map((errorCode) => (errorCode === ErrorCode.NONE ? written.errorCode : errorCode));
     const target = this.#groups.get(request.groupId) ?? group;
-    if (target.state !== 'Dead') {
-      accepted.forEach((entry, index) => this.#addPending(target, producerId, { ...entry, recordOffset: written.baseOffset + BigInt(index) }));
-    }
+    if (target.state === 'Dead' || written.transactionResult === 'aborted') return errors;
+    accepted.forEach((offset, index) => {
+      const entry: OffsetEntry = { ...offset, recordOffset: written.baseOffset + BigInt(index) };
+      if (written.transactionResult === 'committed') this.#materialize(target, offsetKey(entry.topic, entry.partition), entry);
+      else this.#addPending(target, producerId, entry);
+    });
     return errors;
   }
 
@@ -984,12 +978,6 @@ export class GroupCoordinator {
     groups.add(group.groupId);
   }
 
-  /** Resolves once the producer's transactional offset writes in flight have completed. */
-  async settleTransactionalWrites(producerId: bigint): Promise<void> {
-    const inFlight = this.#transactionalWrites.get(producerId);
-    if (inFlight !== undefined) await Promise.allSettled([...inFlight]);
-  }
-
   /**
    * A COMMIT or ABORT marker of `producerId` was written at `markerOffset` in `offsetsPartition`
    * (or replayed from it): its pending offsets in the groups of that partition, written before
@@ -1010,9 +998,7 @@ export class GroupCoordinator {
       for (const [key, entry] of pending) {
         if (entry.recordOffset >= markerOffset) continue;
         pending.delete(key);
-        if (!committed) continue;
-        const existing = group.offsets.get(key);
-        if (existing === undefined || entry.recordOffset > existing.recordOffset) group.offsets.set(key, entry);
+        if (committed) this.#materialize(group, key, entry);
       }
       if (pending.size === 0) {
         group.pendingOffsets.delete(producerId);
@@ -1020,6 +1006,12 @@ export class GroupCoordinator {
       }
     }
     if (groupIds.size === 0) this.#pendingGroups.delete(producerId);
+  }
+
+  /** A committed transaction's offset becomes the committed one if its record is the later one (Kafka). */
+  #materialize(group: ClassicGroup, key: string, entry: OffsetEntry): void {
+    const existing = group.offsets.get(key);
+    if (existing === undefined || entry.recordOffset > existing.recordOffset) group.offsets.set(key, entry);
   }
 
   /** Whether a transaction's offset for the partition is pending in the group. */

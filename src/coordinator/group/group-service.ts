@@ -102,18 +102,18 @@ export class GroupService {
   }
 
   /**
-   * Ends a transaction in `__consumer_offsets`-`offsetsPartition`: once the producer's
-   * TxnOffsetCommit writes in flight have completed, appends the COMMIT or ABORT marker (through
-   * the log manager, which fences an older producer epoch with INVALID_PRODUCER_EPOCH) and then
-   * commits or drops that producer's pending offsets in the partition's groups. NONE once the
-   * marker is written; an error code (nothing changed) otherwise, for the caller to retry.
+   * Ends a transaction in `__consumer_offsets`-`offsetsPartition`: appends the COMMIT or ABORT
+   * marker (through the log manager, which fences an older producer epoch with
+   * INVALID_PRODUCER_EPOCH), then commits or drops that producer's offsets pending in the
+   * partition's groups that precede the marker in the log (a TxnOffsetCommit write still in flight
+   * that precedes it is completed as it lands). NONE once the marker is written; an error code
+   * (nothing changed) otherwise, for the caller to retry.
    */
   async writeTxnMarker(offsetsPartition: number, marker: TxnMarker): Promise<{ errorCode: number }> {
     if (this.#stopped) return { errorCode: ErrorCode.NOT_COORDINATOR };
     if (!Number.isInteger(offsetsPartition) || offsetsPartition < 0 || offsetsPartition >= this.offsetsTopic.partitionCount) {
       return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     }
-    await this.coordinator.settleTransactionalWrites(marker.producerId);
     const written = await this.offsetsTopic.writeTxnMarker(offsetsPartition, marker);
     if (written.errorCode !== ErrorCode.NONE) return { errorCode: written.errorCode };
     this.coordinator.completeTransaction(offsetsPartition, marker.producerId, marker.committed, written.offset);

@@ -96,6 +96,12 @@ export class OffsetsTopic implements GroupPersistence {
   readonly #latest = new Map<number, LatestValues>();
   /** Per partition and producer id: transactional records awaiting their marker. */
   readonly #pending = new Map<number, Map<bigint, LatestValues>>();
+  /**
+   * Per `partition:producerId`: transactional writes in flight, and the markers written meanwhile
+   * (a marker later in the log than such a write may complete first; the write then takes its
+   * result as it lands). Bounded by the producer's requests in flight; removed when none is.
+   */
+  readonly #transactionalWrites = new Map<string, { count: number; markers: Array<{ offset: bigint; committed: boolean }> }>();
   #creating: Promise<number> | null = null;
   #inFlight = 0;
   #dirty = false;
@@ -164,19 +170,36 @@ export class OffsetsTopic implements GroupPersistence {
       return { errorCode: ErrorCode.INVALID_REQUEST, baseOffset: -1n };
     }
     const batch = buildRecordBatch(encoded, this.#options.now(), producer);
+    const writesKey = producer === null ? null : `${partition}:${producer.producerId}`;
+    let writes = writesKey === null ? undefined : this.#transactionalWrites.get(writesKey);
+    if (writesKey !== null && writes === undefined) {
+      writes = { count: 0, markers: [] };
+      this.#transactionalWrites.set(writesKey, writes);
+    }
+    if (writes !== undefined) writes.count++;
     this.#inFlight++;
     try {
       const outcome = await this.#options.logs.append(OFFSETS_TOPIC_NAME, partition, batch, { requiredAcks: -1, isFromClient: false });
       if (outcome.errorCode !== ErrorCode.NONE) return { errorCode: outcome.errorCode, baseOffset: -1n };
-      encoded.forEach((record, index) => {
-        const offset = outcome.baseOffset + BigInt(index);
-        if (producer === null) this.#remember(partition, record.key, record.value, offset);
-        else if (record.value !== null) this.#rememberPending(partition, producer.producerId, record.key, record.value, offset);
-      });
       this.#dirty = true;
-      return { errorCode: ErrorCode.NONE, baseOffset: outcome.baseOffset };
+      if (producer === null) {
+        encoded.forEach((record, index) => this.#remember(partition, record.key, record.value, outcome.baseOffset + BigInt(index)));
+        return { errorCode: ErrorCode.NONE, baseOffset: outcome.baseOffset };
+      }
+      // The first marker after this write in the log ends its transaction.
+      let ended: { offset: bigint; committed: boolean } | undefined;
+      for (const marker of writes?.markers ?? []) if (marker.offset > outcome.baseOffset && (ended === undefined || marker.offset < ended.offset)) ended = marker;
+      encoded.forEach((record, index) => {
+        if (record.value === null) return;
+        const offset = outcome.baseOffset + BigInt(index);
+        if (ended === undefined) this.#rememberPending(partition, producer.producerId, record.key, record.value, offset);
+        else if (ended.committed) this.#materialize(partition, record.key.toString('latin1'), { value: record.value, offset });
+      });
+      if (ended === undefined) return { errorCode: ErrorCode.NONE, baseOffset: outcome.baseOffset };
+      return { errorCode: ErrorCode.NONE, baseOffset: outcome.baseOffset, transactionResult: ended.committed ? 'committed' : 'aborted' };
     } finally {
       this.#inFlight--;
+      if (writes !== undefined && --writes.count === 0 && writesKey !== null) this.#transactionalWrites.delete(writesKey);
     }
   }
 
@@ -193,6 +216,7 @@ export class OffsetsTopic implements GroupPersistence {
       const outcome = await this.#options.logs.writeTxnMarker(OFFSETS_TOPIC_NAME, partition, marker);
       if (outcome.errorCode !== ErrorCode.NONE) return outcome;
       this.#completeTransaction(partition, marker.producerId, marker.committed, outcome.offset);
+      this.#transactionalWrites.get(`${partition}:${marker.producerId}`)?.markers.push({ offset: outcome.offset, committed: marker.committed });
       this.#dirty = true;
       return outcome;
     } finally {
@@ -242,16 +266,20 @@ export class OffsetsTopic implements GroupPersistence {
     for (const [text, stored] of records) {
       if (stored.offset >= markerOffset) continue;
       records.delete(text);
-      if (!committed) continue;
-      let latest = this.#latest.get(partition);
-      if (latest === undefined) {
-        latest = new Map();
-        this.#latest.set(partition, latest);
-      }
-      const existing = latest.get(text);
-      if (existing === undefined || stored.offset > existing.offset) latest.set(text, stored);
+      if (committed) this.#materialize(partition, text, stored);
     }
     if (records.size === 0) producers.delete(producerId);
+  }
+
+  /** A committed transactional record becomes the key's latest unless a later record already is. */
+  #materialize(partition: number, text: string, stored: StoredValue): void {
+    let latest = this.#latest.get(partition);
+    if (latest === undefined) {
+      latest = new Map();
+      this.#latest.set(partition, latest);
+    }
+    const existing = latest.get(text);
+    if (existing === undefined || stored.offset > existing.offset) latest.set(text, stored);
   }
 
   /**

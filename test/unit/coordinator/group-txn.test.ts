@@ -150,6 +150,21 @@ describe('transactional offsets through the broker', () => {
     assert.deepEqual(fetched(coordinator, 'two-producers', true, 1), [30n, ErrorCode.NONE]);
   });
 
+  test('a marker racing a TxnOffsetCommit still in flight ends it all the same, whichever completes first', async () => {
+    const { broker } = fixture;
+    for (const committed of [true, false]) {
+      const groupId = `racing-${committed}`;
+      const producerId = committed ? 1012n : 1013n;
+      await plainCommit(coordinator, groupId, 5n);
+      const writing = txnCommit(coordinator, groupId, producerId, 10n);
+      const ending = endTxn(broker, groupId, producerId, committed);
+      assert.deepEqual(await writing, [ErrorCode.NONE]);
+      assert.deepEqual(await ending, { errorCode: ErrorCode.NONE });
+      assert.deepEqual(fetched(coordinator, groupId, true), [committed ? 10n : 5n, ErrorCode.NONE]);
+      assert.deepEqual(coordinator.pendingTransactions(groupId), []);
+    }
+  });
+
   test('an older producer epoch is fenced: its commit and its marker are refused and change nothing', async () => {
     const { broker } = fixture;
     assert.deepEqual(await txnCommit(coordinator, 'fenced', 1007n, 10n, { producerEpoch: 1 }), [ErrorCode.NONE]);
