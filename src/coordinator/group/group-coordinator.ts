@@ -944,6 +944,8 @@ export class GroupCoordinator {
     if (group.consumer !== null) {
       const consumer = group.consumer;
       if (request.generationId < 0 && consumer.members.size === 0) return ErrorCode.NONE;
+      // TxnOffsetCommit does not require the member fields (v0-2): checked only when given.
+      if (request.generationId === -1 && request.memberId === '' && request.groupInstanceId === null) return ErrorCode.NONE;
       const member = this.#consumer.member(consumer, request.memberId);
       if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
       return request.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;

@@ -225,6 +225,35 @@ describe('transactional offsets through the broker', () => {
     coordinator.leaveGroup('members', [{ memberId: joined.memberId, groupInstanceId: 'instance-1' }]);
   });
 
+  test('consumer-protocol members: the member epoch is checked when the member is named (a mismatch is ILLEGAL_GENERATION)', async () => {
+    const created = await fixture.broker.topics.createTopic({ name: 'kip848-input', numPartitions: 2, replicationFactor: -1, configs: [], validateOnly: false });
+    assert.equal(created.errorCode, ErrorCode.NONE);
+    const joined = await coordinator.consumerGroupHeartbeat({
+      groupId: 'kip848',
+      memberId: 'member-1',
+      memberEpoch: 0,
+      instanceId: null,
+      rackId: null,
+      rebalanceTimeoutMs: 30_000,
+      subscribedTopicNames: ['kip848-input'],
+      subscribedTopicRegex: null,
+      serverAssignor: null,
+      topicPartitions: [],
+      clientId: 'c',
+      clientHost: '/127.0.0.1',
+      requestVersion: 1,
+    });
+    assert.equal(joined.errorCode, ErrorCode.NONE);
+    const base = { transactionalId: 'tx', groupId: 'kip848', producerId: 1014n, producerEpoch: 0, offsets: [{ topic: 'kip848-input', partition: 0, offset: 3n, leaderEpoch: -1, metadata: null }] };
+    const commit = (generationId: number, memberId: string) => coordinator.txnOffsetCommit({ ...base, generationId, memberId, groupInstanceId: null });
+    assert.deepEqual(await commit(joined.memberEpoch + 1, 'member-1'), [ErrorCode.ILLEGAL_GENERATION], 'not STALE_MEMBER_EPOCH, which TxnOffsetCommit does not have');
+    assert.deepEqual(await commit(joined.memberEpoch, 'member-2'), [ErrorCode.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(await commit(joined.memberEpoch, 'member-1'), [ErrorCode.NONE]);
+    assert.deepEqual(await commit(-1, ''), [ErrorCode.NONE], 'without the member fields (v0-2)');
+    await endTxn(fixture.broker, 'kip848', 1014n, true);
+    assert.deepEqual(coordinator.fetchOffsets('kip848', [{ topic: 'kip848-input', partitions: [0] }], true)[0]?.offset, 3n);
+  });
+
   test('OffsetDelete and DeleteGroups write tombstones for pending offsets too, which the marker then cannot revive', async () => {
     const { broker } = fixture;
     assert.deepEqual(await txnCommit(coordinator, 'offset-deleted', 1010n, 10n), [ErrorCode.NONE]);
