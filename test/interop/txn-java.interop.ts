@@ -6,8 +6,8 @@
 //    commit, not on abort), fencing of the older of two producers with one transactional.id, and
 //    the broker aborting a transaction left open past transaction.timeout.ms.
 // 2. test/interop/java/TxnWorkload.java through kill -9 of the broker: once while a transaction is
-//    open (its records written, the producer paused before committing) and once right as a commit
-//    starts (EndTxn on its way for a transaction over every partition); after each restart the
+//    open (its records written, the producer paused before committing) and twice as a commit of a
+//    transaction over every partition starts (at once, and 5 ms in); after each restart the
 //    program carries on, then checks with read_committed consumers that every transaction ended
 //    all-or-nothing, never half.
 import assert from 'node:assert/strict';
@@ -33,14 +33,14 @@ async function awaitLine(program: RunningProgram, line: string): Promise<void> {
   }
 }
 
-test('transactions interrupted by kill -9 of the broker (one open, one committing) end committed or aborted, never half, after the restart', requireJavaClient(), async (t) => {
+test('transactions interrupted by kill -9 of the broker (one open, two committing) end committed or aborted, never half, after the restart', requireJavaClient(), async (t) => {
   const broker = await startBroker({ overrides: txnBrokerOverrides });
   const topic = 'txn-crash';
   // 12 transactions over 6 partitions; transaction 3 pauses after its records are acknowledged,
-  // transactions 3 and 8 commit and span every partition.
+  // transactions 3, 8 and 10 commit and span every partition.
   const program = startProgram(
     'java',
-    javaArguments('TxnWorkload', [broker.bootstrap, topic, '6', '12', '7', '--pause', '3', '--commit', '3,8']),
+    javaArguments('TxnWorkload', [broker.bootstrap, topic, '6', '12', '7', '--pause', '3', '--commit', '3,8,10']),
     { timeoutMs: 240_000 },
   );
   await awaitLine(program, 'PAUSED 3');
@@ -48,14 +48,19 @@ test('transactions interrupted by kill -9 of the broker (one open, one committin
   await broker.restart();
   program.child.stdin?.write('resume\n');
 
-  await awaitLine(program, 'COMMITTING 8');
-  await broker.kill9();
-  await sleep(200);
-  await broker.restart();
+  // Kill right as commitTransaction is called, and once more 5 ms into a later commit (EndTxn sent,
+  // markers being written), to land inside the commit one way or the other.
+  for (const [index, delayMs] of [[8, 0], [10, 5]] as const) {
+    await awaitLine(program, `COMMITTING ${index}`);
+    if (delayMs > 0) await sleep(delayMs);
+    await broker.kill9();
+    await sleep(200);
+    await broker.restart();
+  }
 
   const result = await program.done;
   reportProgramDiagnostics(t, result);
-  for (const index of [3, 8]) {
+  for (const index of [3, 8, 10]) {
     const ended = result.stdout.split('\n').find((line) => line === `COMMITTED ${index}` || line.startsWith(`FAILED ${index} `));
     t.diagnostic(`transaction ${index}: ${ended ?? 'no outcome printed'}`);
   }

@@ -223,6 +223,8 @@ def consume_transform_produce():
             got += len(messages)
             positions = [TopicPartition(CTP_IN, 0, messages[-1].offset() + 1)]
             producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(), TIMEOUT_S)
+            # abort_transaction purges records still queued: flush first so the aborted ones are in the log
+            check(producer.flush(TIMEOUT_S) == 0, "records still queued after flush")
             if commit:
                 producer.commit_transaction(TIMEOUT_S)
             else:
