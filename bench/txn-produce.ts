@@ -7,10 +7,11 @@
 //   transactional  100 records per transaction (begin, send 100, commitTransaction)
 //   flushed        the default idempotent producer, flush() after every 100 records
 //   streaming      the default idempotent producer, one flush() at the end
-// Each mode runs --rounds times in turn (a fresh JVM and topic each time) and the median counts.
+// Each mode runs --rounds times in turn (a fresh JVM and topic each time) and the median counts; a
+// run whose records or markers are not all in the log afterwards fails the benchmark.
 // Prints a table and writes bench/results/txn.json.
 //
-//   node_modules/.bin/node bench/txn-produce.ts [--records 100000] [--rounds 3] [--with-kafka] [--output bench/results/txn.json]
+//   node_modules/.bin/node bench/txn-produce.ts [--records 500000] [--rounds 3] [--with-kafka] [--output bench/results/txn.json]
 //
 // Needs `.ci/install-clients` (kafka-clients in .cache/java/lib); --with-kafka also needs Kafka's jars
 // (fetched by bench/e2e's prepareKafka into .cache/kafka). Every broker and client is killed on every
@@ -26,7 +27,7 @@ import { describeProgramResult, killAllChildren, runProgram } from './e2e/proces
 
 const { values: options } = parseArgs({
   options: {
-    records: { type: 'string', default: '100000' },
+    records: { type: 'string', default: '500000' },
     rounds: { type: 'string', default: '3' },
     'record-bytes': { type: 'string', default: '100' },
     'with-kafka': { type: 'boolean', default: false },
@@ -162,6 +163,7 @@ try {
       recordsPerTransaction,
       partitions: partitionCount,
       warmUp: 'a fifth of the records in the same producer before the measured run',
+      verification: 'after each run ListOffsets (read_committed and read_uncommitted) must show every record plus one commit marker per partition per transaction, and no open transaction',
       rounds,
     },
     results,
