@@ -10,6 +10,9 @@
 //    transaction over every partition starts (at once, and 5 ms in); after each restart the
 //    program carries on, then checks with read_committed consumers that every transaction ended
 //    all-or-nothing, never half.
+// 3. test/interop/java/TxnOrphan.java: the producer dies with the broker (kill -9 of both) while its
+//    transaction is open, and as it commits; after the restart the broker ends the open one by its
+//    timeout (aborted) and the committing one whole, and the transactional.id commits again.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -65,4 +68,24 @@ test('transactions interrupted by kill -9 of the broker (one open, two committin
     t.diagnostic(`transaction ${index}: ${ended ?? 'no outcome printed'}`);
   }
   await reportProgramSteps(t, result);
+});
+
+test('a transaction whose producer and broker are both killed -9 (while open, and as it commits) ends aborted or whole after the broker restarts, and its transactional.id commits again', requireJavaClient(), async (t) => {
+  const broker = await startBroker({ overrides: txnBrokerOverrides });
+  const topic = 'txn-orphan';
+  for (const [tag, mode, expectation] of [
+    ['open', 'leave', 'none'],
+    ['committing', 'commit', 'all-or-nothing'],
+  ] as const) {
+    // A 5 s transaction timeout: the broker must abort the open one by itself after the restart.
+    const program = startProgram('java', javaArguments('TxnOrphan', ['open', broker.bootstrap, topic, '4', '5', tag, '5000', mode]), { timeoutMs: 120_000 });
+    await awaitLine(program, mode === 'commit' ? 'COMMITTING' : 'OPEN');
+    await broker.kill9();
+    program.child.kill('SIGKILL');
+    await program.done;
+    await broker.restart();
+    const result = await runJava('TxnOrphan', ['check', broker.bootstrap, topic, '4', '5', tag, expectation], 150_000);
+    reportProgramDiagnostics(t, result);
+    await reportProgramSteps(t, result);
+  }
 });
