@@ -1,8 +1,10 @@
 // A checker over a few thousand random transactions with random broker restarts.
 //
-// test/interop/java/TxnWorkload.java runs 2000 transactions with the Java client 4.1 (each over 1-3
-// random partitions of 8, 1-4 records per partition, 60 % committed, the rest aborted) while a
-// read_committed consumer tails every partition. Meanwhile this test restarts the broker six times,
+// test/interop/java/TxnWorkload.java runs 2000 transactions with the Java client 4.1 from four
+// concurrent transactional producers, so open, committed and aborted transactions of different
+// producers interleave in each partition (each transaction over 1-3 random partitions of 8, 1-4
+// records per partition, 60 % committed, the rest aborted) while a read_committed consumer tails
+// every partition. Meanwhile this test restarts the broker six times,
 // at random points spread over the run, three times with SIGTERM and three with kill -9 in random
 // order. Afterwards the program checks that read_committed consumers (the one that tailed across the
 // restarts and a fresh one) saw exactly the committed records, each once, in offset order, every
@@ -19,6 +21,8 @@ import { startBroker, startProgram } from './harness.ts';
 const transactionCount = 2000;
 const partitionCount = 8;
 const restartCount = 6;
+/** Concurrent transactional producers, so transactions (committed and aborted) interleave in a partition. */
+const producerCount = 4;
 
 /** A small seeded generator (mulberry32), so a failing run can be repeated. */
 function seededRandom(seed: number): () => number {
@@ -32,13 +36,13 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-test(`read_committed consumers see exactly the committed records of ${transactionCount} random transactions, each once, in offset order, across ${restartCount} random broker restarts (SIGTERM and kill -9)`, requireJavaClient(), async (t) => {
+test(`read_committed consumers see exactly the committed records of ${transactionCount} random transactions from ${producerCount} concurrent producers, each once, in offset order, across ${restartCount} random broker restarts (SIGTERM and kill -9)`, requireJavaClient(), async (t) => {
   const seed = Number(process.env.FJORD_TXN_CHECKER_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.diagnostic(`seed ${seed} (FJORD_TXN_CHECKER_SEED=${seed} repeats this run)`);
   const random = seededRandom(seed);
   const broker = await startBroker({ overrides: txnBrokerOverrides });
   const topic = 'txn-checker';
-  const program = startProgram('java', javaArguments('TxnWorkload', [broker.bootstrap, topic, String(partitionCount), String(transactionCount), String(seed)]), {
+  const program = startProgram('java', javaArguments('TxnWorkload', [broker.bootstrap, topic, String(partitionCount), String(transactionCount), String(seed), '--producers', String(producerCount)]), {
     timeoutMs: 420_000,
   });
 

@@ -1,5 +1,7 @@
 // A transactional workload that rides through broker restarts, then checks what read_committed
-// consumers saw. One transactional producer runs `count` transactions in turn; each writes 1-4
+// consumers saw. --producers transactional producers (1 by default; each its own transactional.id
+// and thread) run `count` transactions, producer k the ones with index % producers == k, each
+// producer one after another, so different producers' transactions interleave; each writes 1-4
 // records to each of 1-3 random partitions (seeded) and then commits or aborts (60 % commit), or,
 // when listed with --commit, writes 3 records to every partition and commits. Meanwhile a
 // read_committed consumer tails every partition from the start and keeps what it sees.
@@ -9,7 +11,7 @@
 // transaction on the broker: aborted if the failure came before commitTransaction was called, else
 // committed or aborted ("in doubt"; the check accepts either, but all-or-nothing).
 //
-// Usage: java TxnWorkload <bootstrap> <topic> <partitions> <count> <seed> [--pause i,..] [--commit i,..]
+// Usage: java TxnWorkload <bootstrap> <topic> <partitions> <count> <seed> [--pause i,..] [--commit i,..] [--producers n]
 // Prints "BEGIN i", "SENT i" (records acknowledged), "PAUSED i" (for --pause; waits for a line on
 // stdin), "COMMITTING i" / "ABORTING i" (just before the call), "COMMITTED i" / "ABORTED i",
 // "FAILED i <stage> <error>"; then "PASS <step>" / "FAIL <step>: ..." lines and "ALL PASSED".
@@ -95,9 +97,11 @@ public class TxnWorkload {
     Random random = new Random(Long.parseLong(arguments[4]));
     Set<Integer> pauses = new HashSet<>();
     Set<Integer> forcedCommits = new HashSet<>();
+    int producerCount = 1;
     for (int index = 5; index + 1 < arguments.length; index += 2) {
       if (arguments[index].equals("--pause")) pauses = indexList(arguments[index + 1]);
       else if (arguments[index].equals("--commit")) forcedCommits = indexList(arguments[index + 1]);
+      else if (arguments[index].equals("--producers")) producerCount = Integer.parseInt(arguments[index + 1]);
       else throw new IllegalArgumentException("unknown option " + arguments[index]);
     }
     List<TopicPartition> partitions = TxnSupport.partitions(topic, partitionCount);
@@ -123,54 +127,83 @@ public class TxnWorkload {
       TxnSupport.createTopic(admin, topic, partitionCount);
       LiveConsumer live = new LiveConsumer(bootstrap, partitions);
       live.start();
-      String transactionalId = "workload-" + topic;
-      KafkaProducer<String, String> producer = newProducer(bootstrap, transactionalId);
       long startedAt = System.nanoTime();
-      for (Transaction transaction : transactions) {
-        String stage = "BEGIN";
-        try {
-          TxnSupport.log("BEGIN " + transaction.index);
-          producer.beginTransaction();
-          AtomicReference<Exception> sendError = new AtomicReference<>();
-          for (int[] record : transaction.records) {
-            producer.send(new ProducerRecord<>(topic, record[0], "t" + transaction.index, transaction.value(record)), (metadata, error) -> {
-              if (error != null) sendError.compareAndSet(null, error);
-            });
+      // Producer k runs transactions k, k + producers, k + 2 * producers, ... in turn, so the
+      // producers' transactions interleave in the partitions.
+      List<Thread> threads = new ArrayList<>();
+      AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+      for (int producerIndex = 0; producerIndex < producerCount; producerIndex++) {
+        List<Transaction> mine = new ArrayList<>();
+        for (Transaction transaction : transactions) if (transaction.index % producerCount == producerIndex) mine.add(transaction);
+        String transactionalId = "workload-" + topic + "-" + producerIndex;
+        Set<Integer> pausesHere = pauses;
+        Thread thread = new Thread(() -> {
+          try {
+            runProducer(bootstrap, topic, transactionalId, mine, pausesHere, input);
+          } catch (Throwable error) {
+            producerFailure.compareAndSet(null, error);
           }
-          producer.flush();
-          if (sendError.get() != null) throw new KafkaException("a send failed", sendError.get());
-          transaction.acknowledged = true;
-          TxnSupport.log("SENT " + transaction.index);
-          if (pauses.contains(transaction.index)) {
-            TxnSupport.log("PAUSED " + transaction.index);
-            input.readLine();
-          }
-          if (transaction.commit) {
-            stage = "COMMITTING";
-            TxnSupport.log("COMMITTING " + transaction.index);
-            producer.commitTransaction();
-            transaction.outcome = Outcome.COMMITTED;
-            TxnSupport.log("COMMITTED " + transaction.index);
-          } else {
-            stage = "ABORTING";
-            TxnSupport.log("ABORTING " + transaction.index);
-            producer.abortTransaction();
-            transaction.outcome = Outcome.ABORTED;
-            TxnSupport.log("ABORTED " + transaction.index);
-          }
-        } catch (KafkaException error) {
-          transaction.outcome = stage.equals("COMMITTING") ? Outcome.IN_DOUBT : Outcome.FAILED_BEFORE_COMMIT;
-          TxnSupport.log("FAILED " + transaction.index + " " + stage + " " + String.valueOf(error).replace('\n', ' '));
-          producer.close(Duration.ZERO);
-          producer = newProducer(bootstrap, transactionalId);
-        }
+        });
+        thread.start();
+        threads.add(thread);
       }
-      producer.close(Duration.ofSeconds(10));
+      for (Thread thread : threads) thread.join();
+      if (producerFailure.get() != null) {
+        TxnSupport.step("every producer runs its transactions to the end", () -> {
+          throw new KafkaException("a producer gave up", producerFailure.get());
+        });
+        TxnSupport.finish();
+      }
       long elapsedMs = (System.nanoTime() - startedAt) / 1_000_000;
       TxnSupport.log("# " + count + " transactions in " + elapsedMs + " ms");
-      check(admin, bootstrap, partitions, transactions, live);
+      check(admin, bootstrap, partitions, transactions, producerCount, live);
     }
     TxnSupport.finish();
+  }
+
+  /** Runs `mine` in turn with one transactional producer, replacing it after a failed call. */
+  static void runProducer(String bootstrap, String topic, String transactionalId, List<Transaction> mine, Set<Integer> pauses, BufferedReader input) throws Exception {
+    KafkaProducer<String, String> producer = newProducer(bootstrap, transactionalId);
+    for (Transaction transaction : mine) {
+      String stage = "BEGIN";
+      try {
+        TxnSupport.log("BEGIN " + transaction.index);
+        producer.beginTransaction();
+        AtomicReference<Exception> sendError = new AtomicReference<>();
+        for (int[] record : transaction.records) {
+          producer.send(new ProducerRecord<>(topic, record[0], "t" + transaction.index, transaction.value(record)), (metadata, error) -> {
+            if (error != null) sendError.compareAndSet(null, error);
+          });
+        }
+        producer.flush();
+        if (sendError.get() != null) throw new KafkaException("a send failed", sendError.get());
+        transaction.acknowledged = true;
+        TxnSupport.log("SENT " + transaction.index);
+        if (pauses.contains(transaction.index)) {
+          TxnSupport.log("PAUSED " + transaction.index);
+          input.readLine();
+        }
+        if (transaction.commit) {
+          stage = "COMMITTING";
+          TxnSupport.log("COMMITTING " + transaction.index);
+          producer.commitTransaction();
+          transaction.outcome = Outcome.COMMITTED;
+          TxnSupport.log("COMMITTED " + transaction.index);
+        } else {
+          stage = "ABORTING";
+          TxnSupport.log("ABORTING " + transaction.index);
+          producer.abortTransaction();
+          transaction.outcome = Outcome.ABORTED;
+          TxnSupport.log("ABORTED " + transaction.index);
+        }
+      } catch (KafkaException error) {
+        transaction.outcome = stage.equals("COMMITTING") ? Outcome.IN_DOUBT : Outcome.FAILED_BEFORE_COMMIT;
+        TxnSupport.log("FAILED " + transaction.index + " " + stage + " " + String.valueOf(error).replace('\n', ' '));
+        producer.close(Duration.ZERO);
+        producer = newProducer(bootstrap, transactionalId);
+      }
+    }
+    producer.close(Duration.ofSeconds(10));
   }
 
   /** A read_committed consumer tailing every partition from the beginning while the workload runs. */
@@ -216,7 +249,7 @@ public class TxnWorkload {
     }
   }
 
-  static void check(Admin admin, String bootstrap, List<TopicPartition> partitions, List<Transaction> transactions, LiveConsumer live) throws Exception {
+  static void check(Admin admin, String bootstrap, List<TopicPartition> partitions, List<Transaction> transactions, int producerCount, LiveConsumer live) throws Exception {
     int committed = 0, aborted = 0, failed = 0, inDoubt = 0;
     for (Transaction transaction : transactions) {
       switch (transaction.outcome) {
@@ -271,19 +304,31 @@ public class TxnWorkload {
       }
       TxnSupport.check(wrong.isEmpty(), wrong.size() + " transaction(s) wrong: " + first(wrong));
     });
-    TxnSupport.step("read_committed shows each committed record once, in its partition, in send order, at ascending offsets", () -> {
+    TxnSupport.step("read_committed shows each committed record once, in its partition, in each producer's send order, at ascending offsets", () -> {
       TxnSupport.check(duplicates.isEmpty(), duplicates.size() + " record(s) seen twice: " + first(duplicates));
       for (TopicPartition partition : partitions) {
-        List<String> expected = new ArrayList<>();
-        for (Transaction transaction : transactions) {
-          if (!visible[transaction.index]) continue;
-          for (int[] record : transaction.records) if (record[0] == partition.partition()) expected.add(transaction.value(record));
-        }
         List<ConsumerRecord<String, String>> records = committedView.get(partition);
-        TxnSupport.equal(expected.size(), records.size(), "records read_committed in " + partition);
-        for (int index = 0; index < expected.size(); index++) {
-          TxnSupport.equal(expected.get(index), records.get(index).value(), partition + " record " + index + " at offset " + records.get(index).offset());
-          if (index > 0) TxnSupport.check(records.get(index).offset() > records.get(index - 1).offset(), partition + ": offset " + records.get(index).offset() + " after " + records.get(index - 1).offset());
+        for (int index = 1; index < records.size(); index++) {
+          TxnSupport.check(records.get(index).offset() > records.get(index - 1).offset(), partition + ": offset " + records.get(index).offset() + " after " + records.get(index - 1).offset());
+        }
+        // Each producer's transactions run one after another, so its records are in its send order;
+        // different producers' records interleave.
+        for (int producer = 0; producer < producerCount; producer++) {
+          List<String> expected = new ArrayList<>();
+          for (Transaction transaction : transactions) {
+            if (!visible[transaction.index] || transaction.index % producerCount != producer) continue;
+            for (int[] record : transaction.records) if (record[0] == partition.partition()) expected.add(transaction.value(record));
+          }
+          List<String> seen = new ArrayList<>();
+          for (ConsumerRecord<String, String> record : records) {
+            if (transactionOf(record.value()) % producerCount == producer) seen.add(record.value());
+          }
+          if (!expected.equals(seen)) {
+            int index = 0;
+            while (index < expected.size() && index < seen.size() && expected.get(index).equals(seen.get(index))) index++;
+            throw new TxnSupport.Mismatch(partition + ", producer " + producer + ": " + seen.size() + " records read_committed, " + expected.size()
+                + " expected; first difference at " + index + ": read " + (index < seen.size() ? seen.get(index) : "-") + ", expected " + (index < expected.size() ? expected.get(index) : "-"));
+          }
         }
       }
     });
@@ -326,6 +371,11 @@ public class TxnWorkload {
     TxnSupport.step("the workload both committed and aborted transactions", () -> {
       TxnSupport.check(committedCount > 0 && abortedCount > 0, committedCount + " committed, " + abortedCount + " aborted");
     });
+  }
+
+  /** The transaction index of a record value "t<index>.r<number>.n<count>.p<partition>". */
+  static int transactionOf(String value) {
+    return Integer.parseInt(value.substring(1, value.indexOf('.')));
   }
 
   static String first(List<String> list) {
