@@ -10,6 +10,11 @@
 // restarts and a fresh one) saw exactly the committed records, each once, in offset order, every
 // transaction whole or not at all, and no record of an aborted transaction.
 //
+// Then test/interop/java/TxnPipeline.java, an exactly-once consume-transform-produce pipeline (a
+// read_committed consumer in a group, a transactional producer, sendOffsetsToTransaction, abort and
+// rewind to the committed offsets on failure), copies 3000 records while the broker is restarted
+// three times; its output must hold every input record exactly once, in order.
+//
 // The seed is random per run and printed; FJORD_TXN_CHECKER_SEED=<n> repeats a run's transactions
 // and restart plan.
 import assert from 'node:assert/strict';
@@ -85,6 +90,29 @@ test(`read_committed consumers see exactly the committed records of ${transactio
     t.diagnostic(`restarted the broker (${restart.signal}) after ${restart.afterTransactions} transactions`);
   }
 
+  const result = await program.done;
+  reportProgramDiagnostics(t, result);
+  await reportProgramSteps(t, result);
+});
+
+test('an exactly-once consume-transform-produce pipeline (Java client, sendOffsetsToTransaction) copies every record exactly once across broker restarts (kill -9, SIGTERM, kill -9)', requireJavaClient(), async (t) => {
+  const recordCount = 3000;
+  const broker = await startBroker({ overrides: txnBrokerOverrides });
+  const program = startProgram('java', javaArguments('TxnPipeline', [broker.bootstrap, 'pipeline-in', 'pipeline-out', '4', String(recordCount)]), { timeoutMs: 300_000 });
+  const committedSoFar = (): number => {
+    const matches = [...program.stdout().matchAll(/^COMMITTED (\d+)$/gm)];
+    return Number(matches.at(-1)?.[1] ?? 0);
+  };
+  for (const [share, signal] of [[0.2, 'SIGKILL'], [0.45, 'SIGTERM'], [0.7, 'SIGKILL']] as const) {
+    while (committedSoFar() < recordCount * share) {
+      assert.ok(program.child.exitCode === null, `the pipeline exited early:\n${program.stdout().slice(-3000)}\n${program.stderr().slice(-3000)}`);
+      await sleep(20);
+    }
+    if (signal === 'SIGKILL') await broker.kill9();
+    else assert.equal(await broker.stop('SIGTERM'), 0, `the broker's exit code after SIGTERM; its output:\n${broker.output().slice(-4000)}`);
+    await broker.restart();
+    t.diagnostic(`restarted the broker (${signal}) after ${committedSoFar()} records were committed`);
+  }
   const result = await program.done;
   reportProgramDiagnostics(t, result);
   await reportProgramSteps(t, result);
