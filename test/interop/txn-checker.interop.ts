@@ -1,8 +1,8 @@
 // A checker over a few thousand random transactions with random broker restarts.
 //
 // test/interop/java/TxnWorkload.java runs 2000 transactions with the Java client 4.1 from four
-// concurrent transactional producers, so open, committed and aborted transactions of different
-// producers interleave in each partition (each transaction over 1-3 random partitions of 8, 1-4
+// concurrent transactional producers (uncompressed, lz4, zstd and gzip), so open, committed and
+// aborted transactions of different producers interleave in each partition (each transaction over 1-3 random partitions of 8, 1-4
 // records per partition, 60 % committed, the rest aborted) while a read_committed consumer tails
 // every partition. Meanwhile this test restarts the broker six times,
 // at random points spread over the run, three times with SIGTERM and three with kill -9 in random

@@ -1,7 +1,8 @@
 // A transactional workload that rides through broker restarts, then checks what read_committed
 // consumers saw. --producers transactional producers (1 by default; each its own transactional.id
 // and thread) run `count` transactions, producer k the ones with index % producers == k, each
-// producer one after another, so different producers' transactions interleave; each writes 1-4
+// producer one after another, so different producers' transactions interleave (producer k
+// compresses with none, lz4, zstd, gzip for k % 4 = 0..3); each transaction writes 1-4
 // records to each of 1-3 random partitions (seeded) and then commits or aborts (60 % commit), or,
 // when listed with --commit, writes 3 records to every partition and commits. Meanwhile a
 // read_committed consumer tails every partition from the start and keeps what it sees.
@@ -57,8 +58,11 @@ public class TxnWorkload {
 
   static final Duration INIT_TIMEOUT = Duration.ofSeconds(150);
 
-  static Map<String, Object> producerSettings() {
+  static final String[] CODECS = {"none", "lz4", "zstd", "gzip"};
+
+  static Map<String, Object> producerSettings(String codec) {
     Map<String, Object> settings = new HashMap<>();
+    settings.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
     settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
     settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
@@ -67,10 +71,10 @@ public class TxnWorkload {
   }
 
   /** A new producer with the transactional id, initialised; retried while the broker is away. */
-  static KafkaProducer<String, String> newProducer(String bootstrap, String transactionalId) throws InterruptedException {
+  static KafkaProducer<String, String> newProducer(String bootstrap, String transactionalId, String codec) throws InterruptedException {
     long deadline = System.nanoTime() + INIT_TIMEOUT.toNanos();
     while (true) {
-      KafkaProducer<String, String> producer = TxnSupport.transactionalProducer(bootstrap, transactionalId, producerSettings());
+      KafkaProducer<String, String> producer = TxnSupport.transactionalProducer(bootstrap, transactionalId, producerSettings(codec));
       try {
         producer.initTransactions();
         return producer;
@@ -136,10 +140,12 @@ public class TxnWorkload {
         List<Transaction> mine = new ArrayList<>();
         for (Transaction transaction : transactions) if (transaction.index % producerCount == producerIndex) mine.add(transaction);
         String transactionalId = "workload-" + topic + "-" + producerIndex;
+        // Producer k compresses with CODECS[k % 4]: compressed transactional batches are filtered too.
+        String codec = CODECS[producerIndex % CODECS.length];
         Set<Integer> pausesHere = pauses;
         Thread thread = new Thread(() -> {
           try {
-            runProducer(bootstrap, topic, transactionalId, mine, pausesHere, input);
+            runProducer(bootstrap, topic, transactionalId, codec, mine, pausesHere, input);
           } catch (Throwable error) {
             producerFailure.compareAndSet(null, error);
           }
@@ -162,8 +168,8 @@ public class TxnWorkload {
   }
 
   /** Runs `mine` in turn with one transactional producer, replacing it after a failed call. */
-  static void runProducer(String bootstrap, String topic, String transactionalId, List<Transaction> mine, Set<Integer> pauses, BufferedReader input) throws Exception {
-    KafkaProducer<String, String> producer = newProducer(bootstrap, transactionalId);
+  static void runProducer(String bootstrap, String topic, String transactionalId, String codec, List<Transaction> mine, Set<Integer> pauses, BufferedReader input) throws Exception {
+    KafkaProducer<String, String> producer = newProducer(bootstrap, transactionalId, codec);
     for (Transaction transaction : mine) {
       String stage = "BEGIN";
       try {
@@ -200,7 +206,7 @@ public class TxnWorkload {
         transaction.outcome = stage.equals("COMMITTING") ? Outcome.IN_DOUBT : Outcome.FAILED_BEFORE_COMMIT;
         TxnSupport.log("FAILED " + transaction.index + " " + stage + " " + String.valueOf(error).replace('\n', ' '));
         producer.close(Duration.ZERO);
-        producer = newProducer(bootstrap, transactionalId);
+        producer = newProducer(bootstrap, transactionalId, codec);
       }
     }
     producer.close(Duration.ofSeconds(10));
