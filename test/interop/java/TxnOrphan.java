@@ -62,7 +62,9 @@ public class TxnOrphan {
     List<TopicPartition> partitions = TxnSupport.partitions(topic, partitionCount);
     int total = partitionCount * perPartition;
     try (Admin admin = TxnSupport.admin(bootstrap)) {
+      long startedAt = System.nanoTime();
       Map<TopicPartition, Long> ends = TxnSupport.awaitStable(admin, partitions, Duration.ofSeconds(60));
+      TxnSupport.log("# the partitions became stable " + (System.nanoTime() - startedAt) / 1_000_000 + " ms after the check started (" + tag + ")");
       TxnSupport.step("the orphaned transaction of " + tag + " ends " + (expectation.equals("none") ? "aborted" : "committed or aborted, whole") + " after the broker restarts", () -> {
         int shown = 0;
         for (List<ConsumerRecord<String, String>> records : TxnSupport.readAll(bootstrap, partitions, IsolationLevel.READ_COMMITTED, ends, Duration.ofSeconds(60)).values()) {
