@@ -4,7 +4,8 @@
 //    read_committed and read_uncommitted consumers (and the last stable offset of an open
 //    transaction), consume-transform-produce with sendOffsetsToTransaction (group offsets move on
 //    commit, not on abort), fencing of the older of two producers with one transactional.id, and
-//    the broker aborting a transaction left open past transaction.timeout.ms.
+//    the broker aborting a transaction left open past transaction.timeout.ms; and the Admin client's
+//    describeTransactions, listTransactions, describeProducers, abortTransaction, fenceProducers.
 // 2. test/interop/java/TxnWorkload.java through kill -9 of the broker: once while a transaction is
 //    open (its records written, the producer paused before committing) and twice as a commit of a
 //    transaction over every partition starts (at once, and 5 ms in); after each restart the
@@ -19,7 +20,7 @@ import { test } from 'node:test';
 import { javaArguments, reportProgramDiagnostics, reportProgramSteps, requireJavaClient, runJava, txnBrokerOverrides } from './clients.ts';
 import { startBroker, startProgram, type RunningProgram } from './harness.ts';
 
-test('the Java client 4.1 commits, aborts, fences and times out transactions; read_committed and read_uncommitted consumers see what Kafka shows them', requireJavaClient(), async (t) => {
+test('the Java client 4.1 commits, aborts, fences and times out transactions and administers them (describe, list, describeProducers, abortTransaction, fenceProducers); read_committed and read_uncommitted consumers see what Kafka shows them', requireJavaClient(), async (t) => {
   const broker = await startBroker({ overrides: txnBrokerOverrides });
   const result = await runJava('TxnJavaCheck', [broker.bootstrap], 150_000);
   reportProgramDiagnostics(t, result);

@@ -8,14 +8,22 @@
 //   - two producers with one transactional.id: the older is fenced (ProducerFencedException) and its
 //     open transaction aborted;
 //   - a transaction left open past transaction.timeout.ms is aborted by the broker (the test starts
-//     the broker with a short transaction.abort.timed.out.transaction.cleanup.interval.ms).
+//     the broker with a short transaction.abort.timed.out.transaction.cleanup.interval.ms);
+//   - the Admin client's transaction APIs: describeTransactions, listTransactions and
+//     describeProducers on an open and a committed transaction, abortTransaction (WriteTxnMarkers) of
+//     a hanging one, fenceProducers.
 //
 // Usage: java TxnJavaCheck <bootstrap>
 // Prints "PASS <step>" or "FAIL <step>: <expected and seen>" per step, then "ALL PASSED" (exit 0).
 import java.time.Duration;
 import java.util.*;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,6 +46,7 @@ public class TxnJavaCheck {
       consumeTransformProduce(admin, bootstrap);
       fencing(admin, bootstrap);
       timeout(admin, bootstrap);
+      administration(admin, bootstrap);
     }
     TxnSupport.finish();
   }
@@ -345,6 +354,104 @@ public class TxnJavaCheck {
       });
     } finally {
       producer.close(Duration.ZERO);
+    }
+  }
+  static final String ADMIN_TOPIC = "txn-admin";
+
+  static ProducerState producerIn(Admin admin, TopicPartition partition, long producerId) throws Exception {
+    for (ProducerState state : admin.describeProducers(List.of(partition)).partitionResult(partition).get().activeProducers()) {
+      if (state.producerId() == producerId) return state;
+    }
+    return null;
+  }
+
+  static void administration(Admin admin, String bootstrap) throws Exception {
+    TxnSupport.createTopic(admin, ADMIN_TOPIC, 3);
+    List<TopicPartition> partitions = TxnSupport.partitions(ADMIN_TOPIC, 3);
+    KafkaProducer<String, String> producer = TxnSupport.transactionalProducer(bootstrap, "java-admin", Map.of());
+    KafkaProducer<String, String> hanging = TxnSupport.transactionalProducer(bootstrap, "java-hanging", Map.of());
+    KafkaProducer<String, String> fenced = TxnSupport.transactionalProducer(bootstrap, "java-fenced-by-admin", Map.of());
+    try {
+      long[] producerId = {-1};
+      TxnSupport.step("Admin describeTransactions, listTransactions and describeProducers show an open transaction over two partitions", () -> {
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (int partition = 0; partition < 2; partition++) {
+          for (int index = 0; index < 3; index++) producer.send(new ProducerRecord<>(ADMIN_TOPIC, partition, "admin", "admin-" + partition + "-" + index));
+        }
+        producer.flush();
+        TransactionDescription description = admin.describeTransactions(List.of("java-admin")).description("java-admin").get();
+        TxnSupport.equal(TransactionState.ONGOING, description.state(), "describeTransactions state");
+        TxnSupport.equal(Set.of(partitions.get(0), partitions.get(1)), description.topicPartitions(), "describeTransactions partitions");
+        TxnSupport.check(description.producerId() >= 0, "describeTransactions producer id " + description.producerId());
+        TxnSupport.check(description.transactionStartTimeMs().isPresent(), "describeTransactions start time: " + description);
+        producerId[0] = description.producerId();
+        boolean listed = false;
+        for (TransactionListing listing : admin.listTransactions().all().get()) {
+          if (listing.transactionalId().equals("java-admin")) {
+            listed = true;
+            TxnSupport.equal(TransactionState.ONGOING, listing.state(), "listTransactions state");
+            TxnSupport.equal(description.producerId(), listing.producerId(), "listTransactions producer id");
+          }
+        }
+        TxnSupport.check(listed, "listTransactions does not list java-admin");
+        ProducerState state = producerIn(admin, partitions.get(0), description.producerId());
+        TxnSupport.check(state != null, "describeProducers of " + partitions.get(0) + " lacks producer " + description.producerId());
+        TxnSupport.equal(OptionalLong.of(0), state.currentTransactionStartOffset(), "describeProducers current transaction start offset");
+        TxnSupport.equal(description.producerEpoch(), state.producerEpoch(), "describeProducers epoch");
+        TxnSupport.equal(2, state.lastSequence(), "describeProducers last sequence");
+      });
+      TxnSupport.step("after the commit describeTransactions says CompleteCommit and describeProducers shows no open transaction", () -> {
+        producer.commitTransaction();
+        TxnSupport.awaitStable(admin, partitions, STABLE_TIMEOUT);
+        long deadline = System.nanoTime() + STABLE_TIMEOUT.toNanos();
+        TransactionDescription description;
+        while (true) {
+          description = admin.describeTransactions(List.of("java-admin")).description("java-admin").get();
+          if (description.state() == TransactionState.COMPLETE_COMMIT || System.nanoTime() > deadline) break;
+          Thread.sleep(100);
+        }
+        TxnSupport.equal(TransactionState.COMPLETE_COMMIT, description.state(), "describeTransactions state after the commit");
+        TxnSupport.equal(Set.of(), description.topicPartitions(), "describeTransactions partitions after the commit");
+        ProducerState state = producerIn(admin, partitions.get(0), producerId[0]);
+        TxnSupport.check(state != null, "describeProducers of " + partitions.get(0) + " lacks producer " + producerId[0]);
+        TxnSupport.equal(OptionalLong.empty(), state.currentTransactionStartOffset(), "describeProducers current transaction start offset after the commit");
+      });
+      TxnSupport.step("Admin abortTransaction (WriteTxnMarkers) ends a hanging transaction in its partition", () -> {
+        hanging.initTransactions();
+        hanging.beginTransaction();
+        hanging.send(new ProducerRecord<>(ADMIN_TOPIC, 2, "hanging", "hanging-1"));
+        hanging.flush();
+        TopicPartition partition = partitions.get(2);
+        TxnSupport.equal(0L, TxnSupport.endOffsets(admin, List.of(partition), IsolationLevel.READ_COMMITTED).get(partition), "LSO with the hanging transaction open");
+        long hangingId = admin.describeTransactions(List.of("java-hanging")).description("java-hanging").get().producerId();
+        ProducerState state = producerIn(admin, partition, hangingId);
+        TxnSupport.check(state != null && state.currentTransactionStartOffset().isPresent(), "describeProducers of " + partition + " shows no open transaction of " + hangingId + ": " + state);
+        admin.abortTransaction(new AbortTransactionSpec(partition, hangingId, (short) state.producerEpoch(), state.coordinatorEpoch().orElse(0))).all().get();
+        Map<TopicPartition, Long> ends = TxnSupport.awaitStable(admin, List.of(partition), STABLE_TIMEOUT);
+        TxnSupport.equal(2L, ends.get(partition), "end offset (a record and the abort marker)");
+        TxnSupport.equal(List.of(), TxnSupport.values(TxnSupport.readAll(bootstrap, List.of(partition), IsolationLevel.READ_COMMITTED, ends, READ_TIMEOUT).get(partition)), "read_committed values");
+      });
+      TxnSupport.step("Admin fenceProducers fences a transactional id: its producer's commit throws ProducerFencedException and the transaction is aborted", () -> {
+        fenced.initTransactions();
+        fenced.beginTransaction();
+        fenced.send(new ProducerRecord<>(ADMIN_TOPIC, 1, "fenced", "fenced-1")).get();
+        admin.fenceProducers(List.of("java-fenced-by-admin")).all().get();
+        try {
+          fenced.commitTransaction();
+          throw new TxnSupport.Mismatch("commitTransaction after fenceProducers returned normally");
+        } catch (org.apache.kafka.common.KafkaException error) {
+          if (!TxnSupport.causedBy(error, ProducerFencedException.class)) throw new TxnSupport.Mismatch("expected ProducerFencedException, got " + error);
+        }
+        TopicPartition partition = partitions.get(1);
+        Map<TopicPartition, Long> ends = TxnSupport.awaitStable(admin, List.of(partition), STABLE_TIMEOUT);
+        List<String> values = TxnSupport.values(TxnSupport.readAll(bootstrap, List.of(partition), IsolationLevel.READ_COMMITTED, ends, READ_TIMEOUT).get(partition));
+        TxnSupport.check(!values.contains("fenced-1"), "read_committed shows the fenced producer's record: " + values);
+      });
+    } finally {
+      producer.close(Duration.ofSeconds(5));
+      hanging.close(Duration.ZERO);
+      fenced.close(Duration.ZERO);
     }
   }
 }
