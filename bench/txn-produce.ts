@@ -165,6 +165,8 @@ try {
       warmUp: 'a fifth of the records in the same producer before the measured run',
       verification: 'after each run ListOffsets (read_committed and read_uncommitted) must show every record plus one commit marker per partition per transaction, and no open transaction',
       rounds,
+      protocols:
+        'fjord serves the classic transaction protocol (transaction.version 1, KIP-890 part 1); Kafka formatted without --feature finalizes transaction.version 2 (KIP-890 part 2), which the 4.1 client then uses',
     },
     results,
   };
