@@ -14,6 +14,8 @@
 // 3. test/interop/java/TxnOrphan.java: the producer dies with the broker (kill -9 of both) while its
 //    transaction is open, and as it commits; after the restart the broker ends the open one by its
 //    timeout (aborted) and the committing one whole, and the transactional.id commits again.
+// 4. test/interop/java/TxnLimits.java: transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT) and
+//    the expiry of an idle transactional id.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -89,4 +91,18 @@ test('a transaction whose producer and broker are both killed -9 (while open, an
     reportProgramDiagnostics(t, result);
     await reportProgramSteps(t, result);
   }
+});
+
+test('the broker enforces transaction.max.timeout.ms and expires idle transactional ids (transactional.id.expiration.ms)', requireJavaClient(), async (t) => {
+  const broker = await startBroker({
+    overrides: {
+      ...txnBrokerOverrides,
+      'transaction.max.timeout.ms': '60000',
+      'transactional.id.expiration.ms': '3000',
+      'transaction.remove.expired.transaction.cleanup.interval.ms': '500',
+    },
+  });
+  const result = await runJava('TxnLimits', [broker.bootstrap], 120_000);
+  reportProgramDiagnostics(t, result);
+  await reportProgramSteps(t, result);
 });
