@@ -1,7 +1,8 @@
 // Transactions from the other clients against a real broker process:
 //   - librdkafka through confluent-kafka for Python (test/interop/python/txn_check.py): commit and
 //     abort across partitions read back with read_committed and read_uncommitted consumers, and
-//     consume-transform-produce with send_offsets_to_transaction;
+//     consume-transform-produce with send_offsets_to_transaction; and 300 random transactions
+//     (test/interop/python/txn_restart_workload.py) through three broker restarts;
 //   - kafkajs and @platformatic/kafka transactional producers: commit A, abort B, commit C over three
 //     partitions, read back with kcat (librdkafka) under read_committed and read_uncommitted, and for
 //     kafkajs also with its own consumer group under readUncommitted: false.
@@ -14,13 +15,14 @@ import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import {
   kcatConsume,
   pythonPath,
+  reportProgramDiagnostics,
   reportProgramSteps,
   requireConfluentKafka,
   requireKcat,
   txnBrokerOverrides,
   type KcatRecord,
 } from './clients.ts';
-import { repositoryRoot, runProgram, startBroker } from './harness.ts';
+import { repositoryRoot, runProgram, startBroker, startProgram } from './harness.ts';
 
 // kafkajs is CommonJS whose exports Node cannot all name statically: take them from the default export.
 const { Kafka, logLevel } = kafkajs;
@@ -148,4 +150,27 @@ test('an @platformatic/kafka transactional producer commits and aborts across pa
 
   await assertKcatSees(broker.bootstrap, topic, 'read_committed');
   await assertKcatSees(broker.bootstrap, topic, 'read_uncommitted');
+});
+
+test('librdkafka (confluent-kafka) transactions through broker restarts (kill -9, SIGTERM, kill -9) end whole or not at all; read_committed shows exactly the committed ones', requireConfluentKafka(), async (t) => {
+  const transactionCount = 300;
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  t.diagnostic(`seed ${seed}`);
+  const broker = await startBroker({ overrides: txnBrokerOverrides });
+  const script = join(repositoryRoot, 'test/interop/python/txn_restart_workload.py');
+  const program = startProgram(pythonPath, [script, broker.bootstrap, 'librdkafka-restarts', '6', String(transactionCount), String(seed)], { timeoutMs: 300_000 });
+  const done = (): number => (program.stdout().match(/^DONE /gm) ?? []).length;
+  for (const [share, signal] of [[0.25, 'SIGKILL'], [0.5, 'SIGTERM'], [0.75, 'SIGKILL']] as const) {
+    while (done() < transactionCount * share) {
+      assert.ok(program.child.exitCode === null, `the workload exited early:\n${program.stdout().slice(-3000)}\n${program.stderr().slice(-3000)}`);
+      await sleep(20);
+    }
+    if (signal === 'SIGKILL') await broker.kill9();
+    else assert.equal(await broker.stop('SIGTERM'), 0, `the broker's exit code after SIGTERM; its output:\n${broker.output().slice(-4000)}`);
+    await broker.restart();
+    t.diagnostic(`restarted the broker (${signal}) after ${done()} transactions`);
+  }
+  const result = await program.done;
+  reportProgramDiagnostics(t, result);
+  await reportProgramSteps(t, result);
 });
