@@ -213,10 +213,17 @@ export class TxnCoordinator {
     }
     if (metadata.pendingState !== null) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     const hasExpected = expectedProducerId !== NO_PRODUCER_ID;
+    // Kafka's isValidProducerId: a producer id given (v3+, KIP-360) is accepted when this id has no
+    // epoch yet (just created: a producer recovering from UNKNOWN_PRODUCER_ID, or a client such as
+    // @platformatic/kafka sending 0/0 on its first call), when it is the current producer id (the
+    // epoch is checked below), or when it is the previous producer id with an exhausted epoch (a
+    // retry of a rotation whose answer was lost). Anything else is fenced.
     if (hasExpected) {
-      const matchesCurrent =
-        expectedProducerId === metadata.producerId && (expectedEpoch === metadata.producerEpoch || expectedEpoch === metadata.lastProducerEpoch);
-      if (!matchesCurrent) return fail(ErrorCode.PRODUCER_FENCED);
+      const valid =
+        metadata.producerEpoch === NO_PRODUCER_EPOCH ||
+        expectedProducerId === metadata.producerId ||
+        (expectedProducerId === metadata.previousProducerId && isEpochExhausted(expectedEpoch));
+      if (!valid) return fail(ErrorCode.PRODUCER_FENCED);
     }
     if (isPrepare(metadata.state)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     if (metadata.state === 'Ongoing') {
@@ -225,16 +232,14 @@ export class TxnCoordinator {
       return fail(errorCode === ErrorCode.NONE ? ErrorCode.CONCURRENT_TRANSACTIONS : errorCode);
     }
     if (!isCompleteOrEmpty(metadata.state)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
-    // A retried InitProducerId whose bump already happened: answer the current id and epoch.
-    const isRetry =
-      hasExpected && expectedEpoch === metadata.lastProducerEpoch && expectedEpoch !== metadata.producerEpoch && expectedEpoch !== NO_PRODUCER_EPOCH;
-    if (isRetry) return { errorCode: ErrorCode.NONE, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch };
 
     let producerId = metadata.producerId;
     let previousProducerId = metadata.previousProducerId;
     let producerEpoch: number;
     let lastProducerEpoch: number;
-    if (isEpochExhausted(metadata.producerEpoch)) {
+    if (isEpochExhausted(metadata.producerEpoch) && (!hasExpected || expectedEpoch === metadata.producerEpoch)) {
+      // Kafka's prepareProducerIdRotation: a new producer id at epoch 0; the exhausted epoch is kept
+      // as the last epoch when the producer named it, so a retry of this call is recognised.
       metadata.pendingState = 'Empty';
       try {
         producerId = await this.#ports.allocateProducerId();
@@ -245,10 +250,21 @@ export class TxnCoordinator {
       metadata.pendingState = null;
       previousProducerId = metadata.producerId;
       producerEpoch = 0;
+      lastProducerEpoch = hasExpected ? metadata.producerEpoch : NO_PRODUCER_EPOCH;
+    } else if (!hasExpected) {
+      // Kafka's prepareIncrementProducerEpoch without an expected epoch: bump, forget the last epoch.
+      producerEpoch = metadata.producerEpoch + 1;
       lastProducerEpoch = NO_PRODUCER_EPOCH;
-    } else {
+    } else if (metadata.producerEpoch === NO_PRODUCER_EPOCH || expectedEpoch === metadata.producerEpoch) {
+      // The producer continues after an error and nobody else initialized since: bump, remember.
       producerEpoch = metadata.producerEpoch + 1;
       lastProducerEpoch = metadata.producerEpoch;
+    } else if (expectedEpoch === metadata.lastProducerEpoch) {
+      // A retry of a bump that already happened: answer the current epoch again.
+      producerEpoch = metadata.producerEpoch;
+      lastProducerEpoch = metadata.lastProducerEpoch;
+    } else {
+      return fail(ErrorCode.PRODUCER_FENCED);
     }
     const errorCode = await this.#transition(metadata, {
       ...metadata.toRecord(),

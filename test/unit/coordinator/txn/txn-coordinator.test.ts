@@ -122,6 +122,43 @@ describe('InitProducerId', () => {
     assert.equal(fencedErrorCode(stale.errorCode, 22, 4), ErrorCode.PRODUCER_FENCED);
   });
 
+  test('a first call for a new id with an expected id and epoch is accepted; another producer id on an initialized id is fenced', async () => {
+    const { coordinator } = started();
+    // @platformatic/kafka sends producerId 0 / epoch 0 on its first InitProducerId; Kafka accepts
+    // any expected id while the id has no epoch yet.
+    const first = await coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: 0n, producerEpoch: 0 });
+    assert.deepEqual(first, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
+    const other = await coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: 5n, producerEpoch: 0 });
+    assert.equal(other.errorCode, ErrorCode.PRODUCER_FENCED);
+    const current = await coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: 1000n, producerEpoch: 0 });
+    assert.deepEqual(current, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 1 });
+  });
+
+  test('a retried rotation (previous producer id, exhausted epoch) gets the new producer id again', async () => {
+    const ports = new Ports();
+    const { coordinator } = setup({}, ports);
+    coordinator.replay({
+      transactionalId: 'tx',
+      producerId: 7n,
+      previousProducerId: -1n,
+      producerEpoch: 32_766,
+      lastProducerEpoch: 32_765,
+      transactionTimeoutMs: 60_000,
+      state: 'CompleteCommit',
+      partitions: [],
+      transactionStartTimeMs: -1,
+      lastUpdateTimeMs: ports.timers.now(),
+    });
+    coordinator.start();
+    const expected = { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: 7n, producerEpoch: 32_766 };
+    const rotated = await coordinator.initProducerId(expected);
+    assert.deepEqual(rotated, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
+    const retried = await coordinator.initProducerId(expected);
+    assert.deepEqual(retried, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
+    const stale = await coordinator.initProducerId({ ...expected, producerEpoch: 32_765 });
+    assert.equal(stale.errorCode, ErrorCode.PRODUCER_FENCED);
+  });
+
   test('two concurrent first InitProducerIds for one id: one wins, the other gets CONCURRENT_TRANSACTIONS', async () => {
     const { coordinator, ports } = started();
     const results = await Promise.all([
