@@ -41,6 +41,7 @@ pub const LAST_OFFSET_DELTA_AT: usize = 23;
 pub const BASE_TIMESTAMP_AT: usize = 27;
 pub const MAX_TIMESTAMP_AT: usize = 35;
 pub const PRODUCER_ID_AT: usize = 43;
+pub const BASE_SEQUENCE_AT: usize = 53;
 pub const RECORDS_COUNT_AT: usize = 57;
 
 pub const MAGIC_V2: u8 = 2;
@@ -80,7 +81,8 @@ pub enum TimestampType {
 pub struct ValidationRules {
     /// `max.message.bytes`: the largest batch accepted.
     pub max_message_bytes: usize,
-    /// Control batches (transaction markers) come only from the broker itself.
+    /// The append comes from the broker itself, not a client (Kafka's non-CLIENT append origins):
+    /// control batches (transaction markers) are allowed, and the client-only checks are skipped.
     pub allow_control: bool,
     pub timestamp_type: TimestampType,
     /// `message.timestamp.before.max.ms` / `after.max.ms` (CreateTime topics only).
@@ -193,6 +195,14 @@ pub fn validate_batches(buffer: &[u8], rules: &ValidationRules, now_ms: i64) -> 
         let attributes = read_i16(batch, ATTRIBUTES_AT) as u16;
         if attributes & CONTROL_FLAG != 0 && !rules.allow_control {
             return Err(LogError::InvalidRecord("control batches are written by the broker only".into()));
+        }
+        // Kafka's LogValidator, for client appends: a batch with a producer id needs a sequence.
+        if !rules.allow_control && read_i64(batch, PRODUCER_ID_AT) >= 0 && read_i32(batch, BASE_SEQUENCE_AT) < 0 {
+            return Err(LogError::InvalidRecord(format!(
+                "Invalid sequence number {} in record batch with producerId {}",
+                read_i32(batch, BASE_SEQUENCE_AT),
+                read_i64(batch, PRODUCER_ID_AT)
+            )));
         }
         let compression = attributes & COMPRESSION_MASK;
         if compression > 4 {

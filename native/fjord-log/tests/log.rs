@@ -98,6 +98,15 @@ fn invalid_batches_get_kafka_errors_and_nothing_is_written() {
     expect_code(&mut log, &mut control.clone(), false, kafka_code::INVALID_RECORD);
     log.append(&mut control, 0, NOW, true).expect("the broker may write control batches");
 
+    // A producer id without a sequence: refused from clients, accepted from the broker (a
+    // coordinator's transactional offsets batch carries sequence -1).
+    let mut no_sequence = good.clone();
+    no_sequence[43..51].copy_from_slice(&7i64.to_be_bytes());
+    no_sequence[53..57].copy_from_slice(&(-1i32).to_be_bytes());
+    fix_crc(&mut no_sequence);
+    expect_code(&mut log, &mut no_sequence.clone(), false, kafka_code::INVALID_RECORD);
+    log.append(&mut no_sequence, 0, NOW, true).expect("the broker may write batches without a sequence");
+
     expect_code(&mut log, &mut batch(1, 2000, NOW), false, kafka_code::MESSAGE_TOO_LARGE);
     expect_code(&mut log, &mut Vec::new(), false, kafka_code::INVALID_RECORD);
 }
