@@ -1,5 +1,6 @@
 // Transactional produce against non-transactional produce, same client, on a fjord broker started
-// fresh (and, with --with-kafka, on Apache Kafka 4.1.2 too, for reference).
+// fresh (and, with --with-kafka, on Apache Kafka 4.1.2 too, for reference: once as formatted by
+// default, at transaction.version 2, and once formatted at transaction.version 1, fjord's protocol).
 //
 // bench/txn-java/TxnProduceBench.java (kafka-clients 4.1, compiled here into a temp directory) sends
 // --records records of --record-bytes bytes round-robin over 4 partitions, after a warm-up of a fifth
@@ -99,10 +100,12 @@ async function runMode(broker: RunningBroker, classesDir: string, mode: Mode, ro
 
 type BrokerFigures = { description: string; runs: RunFigures[]; medianRecordsPerSecond: Record<Mode, number> };
 
-async function benchBroker(name: 'fjord' | 'kafka', classesDir: string, workDir: string): Promise<BrokerFigures> {
+/** `kafka`: Kafka as formatted by default (transaction.version 2); `kafka-tv1`: formatted at transaction.version 1, fjord's protocol. */
+async function benchBroker(name: 'fjord' | 'kafka' | 'kafka-tv1', classesDir: string, workDir: string): Promise<BrokerFigures> {
   const directory = join(workDir, name);
   mkdirSync(directory, { recursive: true });
-  const broker = name === 'fjord' ? await startFjord(directory) : await startKafka(directory);
+  const broker =
+    name === 'fjord' ? await startFjord(directory) : await startKafka(directory, { features: name === 'kafka-tv1' ? ['transaction.version=1'] : [] });
   try {
     const runs: RunFigures[] = [];
     for (let round = 1; round <= rounds; round += 1) {
@@ -129,14 +132,15 @@ try {
   if (options['with-kafka']) {
     await prepareKafka((line) => console.log(line));
     results.kafka = await benchBroker('kafka', classesDir, workDir);
+    results['kafka-tv1'] = await benchBroker('kafka-tv1', classesDir, workDir);
   }
   results.fjord = await benchBroker('fjord', classesDir, workDir);
 
   console.log(`\nmedian records/s (${recordCount} records of ${recordBytes} bytes, ${recordsPerTransaction} per transaction, ${partitionCount} partitions, ${rounds} rounds)`);
-  console.log(`${'broker'.padEnd(8)}${modes.map((mode) => mode.padStart(15)).join('')}${'txn/flushed'.padStart(13)}${'txn/streaming'.padStart(15)}`);
+  console.log(`${'broker'.padEnd(10)}${modes.map((mode) => mode.padStart(15)).join('')}${'txn/flushed'.padStart(13)}${'txn/streaming'.padStart(15)}`);
   for (const [name, figures] of Object.entries(results)) {
     const rate = figures.medianRecordsPerSecond;
-    console.log(`${name.padEnd(8)}${modes.map((mode) => rate[mode].toFixed(0).padStart(15)).join('')}${(rate.transactional / rate.flushed).toFixed(2).padStart(13)}${(rate.transactional / rate.streaming).toFixed(2).padStart(15)}`);
+    console.log(`${name.padEnd(10)}${modes.map((mode) => rate[mode].toFixed(0).padStart(15)).join('')}${(rate.transactional / rate.flushed).toFixed(2).padStart(13)}${(rate.transactional / rate.streaming).toFixed(2).padStart(15)}`);
   }
 
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? 'unknown';
@@ -166,7 +170,7 @@ try {
       verification: 'after each run ListOffsets (read_committed and read_uncommitted) must show every record plus one commit marker per partition per transaction, and no open transaction',
       rounds,
       protocols:
-        'fjord serves the classic transaction protocol (transaction.version 1, KIP-890 part 1); Kafka formatted without --feature finalizes transaction.version 2 (KIP-890 part 2), which the 4.1 client then uses',
+        'fjord serves the classic transaction protocol (transaction.version 1, KIP-890 part 1); Kafka formatted without --feature finalizes transaction.version 2 (KIP-890 part 2), which the 4.1 client then uses ("kafka"); "kafka-tv1" is Kafka formatted with --feature transaction.version=1, the same protocol as fjord',
     },
     results,
   };

@@ -169,9 +169,10 @@ function fileTail(path: string, maxCharacters: number): string {
 /**
  * Starts Apache Kafka as a KRaft combined node (broker and controller, node id 1, a standalone
  * dynamic quorum as Kafka 4.x's config/server.properties sets up) in `directory`, with only the
- * settings a single node needs; everything else is Kafka's default.
+ * settings a single node needs; everything else is Kafka's default. `features` are passed to the
+ * storage format as `--feature name=level` (e.g. `transaction.version=1`).
  */
-export async function startKafka(directory: string): Promise<RunningBroker> {
+export async function startKafka(directory: string, options: { features?: readonly string[] } = {}): Promise<RunningBroker> {
   const port = await freePort();
   const controllerPort = await freePort();
   const dataDir = join(directory, 'data');
@@ -218,7 +219,8 @@ export async function startKafka(directory: string): Promise<RunningBroker> {
   if (uuid.code !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
     throw new Error(`kafka.tools.StorageTool random-uuid failed: ${describeProgramResult(uuid)}`);
   }
-  const format = await runProgram('java', [...javaOptions, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath], {
+  const featureArguments = (options.features ?? []).flatMap((feature) => ['--feature', feature]);
+  const format = await runProgram('java', [...javaOptions, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...featureArguments], {
     timeoutMs: 120_000,
   });
   if (format.code !== 0) throw new Error(`kafka.tools.StorageTool format --standalone failed: ${describeProgramResult(format)}`);
