@@ -52,10 +52,20 @@ function fromError(error: unknown): TopicOutcome {
 /** The number of brokers a replication factor can use: this single node. */
 const REGISTERED_BROKERS = 1;
 
+/** What the owner of an internal topic asks for when it creates the topic on first use. */
+export interface InternalTopicRequest {
+  readonly name: string;
+  readonly numPartitions: number;
+  readonly configs: readonly ConfigEntryInput[];
+  readonly log: (level: 'info' | 'error', message: string) => void;
+}
+
 export class TopicAdmin {
   #config: BrokerConfig;
   readonly #metadata: MetadataStore;
   readonly #logs: () => LogManager;
+  /** Internal topic creations in progress, by name (one per internal topic at most). */
+  readonly #creatingInternal = new Map<string, Promise<number>>();
 
   constructor(config: BrokerConfig, metadata: MetadataStore, logs: () => LogManager) {
     this.#config = config;
@@ -123,6 +133,32 @@ export class TopicAdmin {
     }
     this.#logs().createPartitions(topic, 0, topic.partitionCount, this.settingsFor(topic));
     return ok(topic);
+  }
+
+  /**
+   * Creates an internal topic (`__consumer_offsets`, `__transaction_state`) on first use, as Kafka
+   * does, with replication factor 1; concurrent callers share one creation. NONE when it exists or
+   * was created (also by a racing creation), else COORDINATOR_NOT_AVAILABLE, which clients retry.
+   */
+  ensureInternalTopic(request: InternalTopicRequest): Promise<number> {
+    if (this.#metadata.topic(request.name) !== undefined) return Promise.resolve(ErrorCode.NONE);
+    let creating = this.#creatingInternal.get(request.name);
+    if (creating === undefined) {
+      creating = this.createTopic({ name: request.name, numPartitions: request.numPartitions, replicationFactor: 1, configs: request.configs, validateOnly: false }).then(
+        (outcome) => {
+          this.#creatingInternal.delete(request.name);
+          if (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
+            const partitionCount = this.#metadata.topic(request.name)?.partitionCount ?? request.numPartitions;
+            request.log('info', `created ${request.name} with ${partitionCount} partition(s)`);
+            return ErrorCode.NONE;
+          }
+          request.log('error', `could not create ${request.name}: ${outcome.errorMessage ?? outcome.errorCode}`);
+          return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        },
+      );
+      this.#creatingInternal.set(request.name, creating);
+    }
+    return creating;
   }
 
   async deleteTopic(name: string): Promise<TopicOutcome> {

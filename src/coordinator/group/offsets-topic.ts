@@ -102,7 +102,6 @@ export class OffsetsTopic implements GroupPersistence {
    * result as it lands). Bounded by the producer's requests in flight; removed when none is.
    */
   readonly #transactionalWrites = new Map<string, { count: number; markers: Array<{ offset: bigint; committed: boolean }> }>();
-  #creating: Promise<number> | null = null;
   #inFlight = 0;
   #dirty = false;
 
@@ -129,29 +128,16 @@ export class OffsetsTopic implements GroupPersistence {
 
   /** Creates the internal topic on first use (as Kafka does); an error code. */
   ensureTopic(): Promise<number> {
-    if (this.exists()) return Promise.resolve(ErrorCode.NONE);
-    this.#creating ??= this.#options.topics
-      .createTopic({
-        name: OFFSETS_TOPIC_NAME,
-        numPartitions: this.#options.partitionCount,
-        replicationFactor: 1,
-        configs: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'compression.type', value: 'producer' },
-          { name: 'segment.bytes', value: String(this.#options.segmentBytes) },
-        ],
-        validateOnly: false,
-      })
-      .then((outcome) => {
-        this.#creating = null;
-        if (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
-          this.#options.log('info', `created ${OFFSETS_TOPIC_NAME} with ${this.partitionCount} partition(s)`);
-          return ErrorCode.NONE;
-        }
-        this.#options.log('error', `could not create ${OFFSETS_TOPIC_NAME}: ${outcome.errorMessage ?? outcome.errorCode}`);
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      });
-    return this.#creating;
+    return this.#options.topics.ensureInternalTopic({
+      name: OFFSETS_TOPIC_NAME,
+      numPartitions: this.#options.partitionCount,
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'producer' },
+        { name: 'segment.bytes', value: String(this.#options.segmentBytes) },
+      ],
+      log: this.#options.log,
+    });
   }
 
   /**

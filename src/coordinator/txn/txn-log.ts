@@ -75,7 +75,6 @@ export class TransactionStateTopic {
   readonly #options: TransactionStateTopicOptions;
   /** Per partition: the latest non-tombstone value per key (key bytes as latin1 text). */
   readonly #latest = new Map<number, Map<string, Buffer>>();
-  #creating: Promise<number> | null = null;
   #inFlight = 0;
   #dirty = false;
 
@@ -103,29 +102,16 @@ export class TransactionStateTopic {
 
   /** Creates the internal topic on first use (as Kafka does); an error code. */
   ensureTopic(): Promise<number> {
-    if (this.exists()) return Promise.resolve(ErrorCode.NONE);
-    this.#creating ??= this.#options.topics
-      .createTopic({
-        name: TRANSACTION_STATE_TOPIC_NAME,
-        numPartitions: this.#options.partitionCount,
-        replicationFactor: 1,
-        configs: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'compression.type', value: 'uncompressed' },
-          { name: 'segment.bytes', value: String(this.#options.segmentBytes) },
-        ],
-        validateOnly: false,
-      })
-      .then((outcome) => {
-        this.#creating = null;
-        if (outcome.errorCode === ErrorCode.NONE || outcome.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
-          this.#options.log('info', `created ${TRANSACTION_STATE_TOPIC_NAME} with ${this.partitionCount} partition(s)`);
-          return ErrorCode.NONE;
-        }
-        this.#options.log('error', `could not create ${TRANSACTION_STATE_TOPIC_NAME}: ${outcome.errorMessage ?? outcome.errorCode}`);
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      });
-    return this.#creating;
+    return this.#options.topics.ensureInternalTopic({
+      name: TRANSACTION_STATE_TOPIC_NAME,
+      numPartitions: this.#options.partitionCount,
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'uncompressed' },
+        { name: 'segment.bytes', value: String(this.#options.segmentBytes) },
+      ],
+      log: this.#options.log,
+    });
   }
 
   /** Appends one state record to its partition (acks=all); resolves with an error code once written. */
