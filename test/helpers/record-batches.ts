@@ -102,3 +102,14 @@ export function idempotentBatch(producerId: bigint, epoch: number, baseSequence:
   batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
   return batch;
 }
+
+/**
+ * A transactional producer's batch: `idempotentBatch` with the transactional attribute set (CRC
+ * recomputed), as a producer with transactional.id sends it inside a transaction.
+ */
+export function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number, timestamp = Date.now()): Buffer {
+  const batch = idempotentBatch(producerId, epoch, baseSequence, count, timestamp);
+  batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
+}

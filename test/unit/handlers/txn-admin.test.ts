@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { crc32c } from '../../../src/native/index.ts';
 import {
   addPartitionsToTxnRequest,
   addPartitionsToTxnResponse,
@@ -32,7 +31,7 @@ import {
   type ValueOf,
 } from '../../../src/protocol/index.ts';
 import type { KafkaTestClient } from '../../helpers/kafka-client.ts';
-import { idempotentBatch } from '../../helpers/record-batches.ts';
+import { idempotentBatch, transactionalBatch } from '../../helpers/record-batches.ts';
 import { startBroker, type BrokerFixture } from './fixture.ts';
 
 /**
@@ -43,18 +42,6 @@ import { startBroker, type BrokerFixture } from './fixture.ts';
 async function call<Req extends MessageSchema, Res extends MessageSchema>(client: KafkaTestClient, request: Req, response: Res, version: number, body: InputOf<Req>): Promise<ValueOf<Res>> {
   assert.equal(apiDefinition(request.apiKey)?.response, response, `${response.name} is API ${request.apiKey}'s response`);
   return (await client.send(request, version, body)) as unknown as ValueOf<Res>;
-}
-
-const TRANSACTIONAL_ATTRIBUTE = 0x10;
-const ATTRIBUTES_POSITION = 21;
-const CRC_POSITION = 17;
-
-/** An idempotent batch with the transactional attribute set (CRC recomputed). */
-function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number): Buffer {
-  const batch = idempotentBatch(producerId, epoch, baseSequence, count);
-  batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES_POSITION) | TRANSACTIONAL_ATTRIBUTE, ATTRIBUTES_POSITION);
-  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_POSITION)), CRC_POSITION);
-  return batch;
 }
 
 function produceBody(topic: string, partition: number, records: Buffer, transactionalId: string | null = null) {

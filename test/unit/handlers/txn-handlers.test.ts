@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import { TRANSACTION_STATE_TOPIC_NAME } from '../../../src/coordinator/txn/txn-log.ts';
 import { partitionForGroup } from '../../../src/coordinator/group/group-records.ts';
 import { forEachRecord } from '../../../src/coordinator/group/record-batch-builder.ts';
-import { crc32c } from '../../../src/native/index.ts';
 import {
   addOffsetsToTxnRequest,
   addOffsetsToTxnResponse,
@@ -30,7 +29,7 @@ import {
   type ValueOf,
 } from '../../../src/protocol/index.ts';
 import type { KafkaTestClient } from '../../helpers/kafka-client.ts';
-import { simpleBatch } from '../../helpers/record-batches.ts';
+import { transactionalBatch } from '../../helpers/record-batches.ts';
 import { startBroker, type BrokerFixture } from './fixture.ts';
 
 const TRANSACTIONAL = 0x10;
@@ -40,17 +39,6 @@ const TIMEOUT_MS = 60_000;
 async function call<Req extends MessageSchema, Res extends MessageSchema>(client: KafkaTestClient, request: Req, response: Res, version: number, body: InputOf<Req>): Promise<ValueOf<Res>> {
   const frame = await client.sendFrame(encodeRequest(request, version, client.nextCorrelationId(), client.clientId, body));
   return decodeResponse(response, version, frame).body as ValueOf<Res>;
-}
-
-/** A transactional producer's batch of `count` records, as a producer with transactional.id sends it. */
-function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number): Buffer {
-  const batch = simpleBatch(count, 10, Date.now());
-  batch.writeInt16BE(TRANSACTIONAL, 21);
-  batch.writeBigInt64BE(producerId, 43);
-  batch.writeInt16BE(epoch, 51);
-  batch.writeInt32BE(baseSequence, 53);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
 }
 
 interface StoredBatch {

@@ -11,7 +11,7 @@ import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
 import { crc32c, type LogSettings } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
-import { idempotentBatch, simpleBatch, splitBatches } from '../../helpers/record-batches.ts';
+import { idempotentBatch, simpleBatch, splitBatches, transactionalBatch } from '../../helpers/record-batches.ts';
 
 const directories: string[] = [];
 const managers: LogManager[] = [];
@@ -46,14 +46,6 @@ async function openManager(dir: string, topic: TopicRecord, settings: LogSetting
 async function closeManager(manager: LogManager): Promise<void> {
   managers.splice(managers.indexOf(manager), 1);
   await manager.close();
-}
-
-/** A transactional producer's batch (attributes: transactional), as a producer in a transaction sends. */
-function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number, timestamp = Date.now()): Buffer {
-  const batch = idempotentBatch(producerId, epoch, baseSequence, count, timestamp);
-  batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
 }
 
 const client = { requiredAcks: -1, isFromClient: true };

@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { LogManager } from '../../../src/log/log-manager.ts';
-import { crc32c } from '../../../src/native/index.ts';
 import { createTopicsRequest, ErrorCode, fetchRequest, listOffsetsRequest } from '../../../src/protocol/index.ts';
 import type { KafkaTestClient } from '../../helpers/kafka-client.ts';
-import { idempotentBatch, simpleBatch, splitBatches } from '../../helpers/record-batches.ts';
+import { simpleBatch, splitBatches, transactionalBatch } from '../../helpers/record-batches.ts';
 import { startBroker, type BrokerFixture } from '../handlers/fixture.ts';
-
-function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number): Buffer {
-  const batch = idempotentBatch(producerId, epoch, baseSequence, count);
-  batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
-}
 
 function fetchBody(fetchOffset: bigint, isolationLevel: number) {
   return {

@@ -11,9 +11,9 @@ import { readEndTransactionMarker } from '../../../src/log/control-batch.ts';
 import { LogManager } from '../../../src/log/log-manager.ts';
 import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
-import { crc32c, type LogSettings } from '../../../src/native/index.ts';
+import type { LogSettings } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
-import { idempotentBatch, simpleBatch, splitBatches } from '../../helpers/record-batches.ts';
+import { simpleBatch, splitBatches, transactionalBatch } from '../../helpers/record-batches.ts';
 
 const directories: string[] = [];
 const managers: LogManager[] = [];
@@ -40,13 +40,6 @@ async function openManager(dir: string, topic: TopicRecord): Promise<LogManager>
   });
   managers.push(manager);
   return manager;
-}
-
-function transactionalBatch(producerId: bigint, epoch: number, baseSequence: number, count: number): Buffer {
-  const batch = idempotentBatch(producerId, epoch, baseSequence, count);
-  batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
-  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
-  return batch;
 }
 
 interface Txn {

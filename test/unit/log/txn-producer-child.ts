@@ -8,8 +8,7 @@
  */
 import { LogManager } from '../../../src/log/log-manager.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
-import { crc32c } from '../../../src/native/index.ts';
-import { idempotentBatch, simpleBatch } from '../../helpers/record-batches.ts';
+import { simpleBatch, transactionalBatch } from '../../helpers/record-batches.ts';
 
 const [dir, topicJson] = process.argv.slice(2);
 if (dir === undefined || topicJson === undefined) throw new Error('usage: txn-producer-child.ts <log dir> <topic json>');
@@ -44,9 +43,7 @@ for (let step = 0; step < 1_000_000; step++) {
     write(committed ? 'commit' : 'abort', outcome.offset);
   } else {
     const sequence = sequences.get(producerId) ?? 0;
-    const batch = idempotentBatch(producerId, 0, sequence, 2);
-    batch.writeInt16BE(batch.readInt16BE(21) | 0x10, 21);
-    batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+    const batch = transactionalBatch(producerId, 0, sequence, 2);
     const outcome = await manager.append(topic.name, 0, batch, { requiredAcks: -1, isFromClient: true });
     if (outcome.errorCode !== 0) throw new Error(`append failed with ${outcome.errorCode}: ${outcome.errorMessage}`);
     sequences.set(producerId, sequence + 2);
