@@ -1,49 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { LogManager, type LogManagerOptions } from '../../../src/log/log-manager.ts';
+import { LogManager } from '../../../src/log/log-manager.ts';
 import { incrementSequence } from '../../../src/log/producer-state.ts';
-import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
-import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
-import { crc32c, type LogSettings } from '../../../src/native/index.ts';
+import { crc32c } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
+import { logManagerFixture, topicRecord } from '../../helpers/log-manager-fixture.ts';
 import { idempotentBatch, simpleBatch } from '../../helpers/record-batches.ts';
 
-const directories: string[] = [];
-const managers: LogManager[] = [];
-async function temporaryDirectory(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fjord-producer-'));
-  directories.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.close();
-  for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-function topicRecord(name: string): TopicRecord {
-  return { name, topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
-}
-
-async function openManager(dir: string, topic: TopicRecord, settings: LogSettings = {}, extra: Partial<LogManagerOptions> = {}): Promise<LogManager> {
-  const manager = await LogManager.open({
-    logDirs: [dir],
-    topics: [topic],
-    settingsFor: () => settings,
-    retentionCheckIntervalMs: 300_000,
-    flushCheckIntervalMs: 300_000,
-    checkpointIntervalMs: 300_000,
-    ...extra,
-  });
-  managers.push(manager);
-  return manager;
-}
+const { temporaryDirectory, openManager, closeManager } = logManagerFixture('fjord-producer-');
 
 const client = { requiredAcks: -1, isFromClient: true };
 
@@ -141,8 +110,7 @@ describe('idempotent producer state', () => {
     const topic = topicRecord('t');
     const first = await openManager(dir, topic);
     for (let sequence = 0; sequence < 15; sequence += 3) await produce(first, idempotentBatch(6n, 0, sequence, 3));
-    await first.close();
-    managers.splice(managers.indexOf(first), 1);
+    await closeManager(first);
     const partitionDir = join(dir, 't-0');
     const valid = readFileSync(join(partitionDir, '00000000000000000015.snapshot'));
     // A snapshot claiming offset 99 past the log end, and a damaged one at the log end.
@@ -179,8 +147,7 @@ describe('idempotent producer state', () => {
     const snapshots = readdirSync(join(dir, 't-0')).filter((name) => name.endsWith('.snapshot'));
     assert.ok(snapshots.length > 0 && snapshots.length <= 2, `rolls wrote snapshots, two kept (${snapshots.join(', ')})`);
     // Forget the close-time snapshot to force a rebuild from a roll snapshot plus the tail.
-    await manager.close();
-    managers.splice(managers.indexOf(manager), 1);
+    await closeManager(manager);
     rmSync(join(dir, 't-0', '00000000000000000060.snapshot'));
     const reopened = await openManager(dir, topic, { segmentBytes: 1024 });
     assert.deepEqual(await produce(reopened, idempotentBatch(5n, 0, 57, 3)), { errorCode: 0, baseOffset: 57n });

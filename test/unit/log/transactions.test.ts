@@ -1,52 +1,17 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { buildTxnMarkerBatch, readEndTransactionMarker, TXN_MARKER_BATCH_BYTES } from '../../../src/log/control-batch.ts';
-import { LogManager, type LogManagerOptions, type TxnMarker } from '../../../src/log/log-manager.ts';
-import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
-import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
-import { crc32c, type LogSettings } from '../../../src/native/index.ts';
+import { LogManager, type TxnMarker } from '../../../src/log/log-manager.ts';
+import { crc32c } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
+import { logManagerFixture, topicRecord } from '../../helpers/log-manager-fixture.ts';
 import { idempotentBatch, simpleBatch, splitBatches, transactionalBatch } from '../../helpers/record-batches.ts';
 
-const directories: string[] = [];
-const managers: LogManager[] = [];
-async function temporaryDirectory(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fjord-txn-'));
-  directories.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.close();
-  for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-function topicRecord(name: string): TopicRecord {
-  return { name, topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
-}
-
-async function openManager(dir: string, topic: TopicRecord, settings: LogSettings = {}, extra: Partial<LogManagerOptions> = {}): Promise<LogManager> {
-  const manager = await LogManager.open({
-    logDirs: [dir],
-    topics: [topic],
-    settingsFor: () => settings,
-    retentionCheckIntervalMs: 300_000,
-    flushCheckIntervalMs: 300_000,
-    checkpointIntervalMs: 300_000,
-    ...extra,
-  });
-  managers.push(manager);
-  return manager;
-}
-
-async function closeManager(manager: LogManager): Promise<void> {
-  managers.splice(managers.indexOf(manager), 1);
-  await manager.close();
-}
+const { temporaryDirectory, openManager, closeManager } = logManagerFixture('fjord-txn-');
 
 const client = { requiredAcks: -1, isFromClient: true };
 

@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { readEndTransactionMarker } from '../../../src/log/control-batch.ts';
 import { LogManager } from '../../../src/log/log-manager.ts';
-import { randomUuid } from '../../../src/metadata/kafka-uuid.ts';
 import type { TopicRecord } from '../../../src/metadata/metadata-store.ts';
 import type { LogSettings } from '../../../src/native/index.ts';
 import { ErrorCode } from '../../../src/protocol/error-codes.ts';
+import { logManagerFixture, topicRecord } from '../../helpers/log-manager-fixture.ts';
 import { simpleBatch, splitBatches, transactionalBatch } from '../../helpers/record-batches.ts';
 
-const directories: string[] = [];
-const managers: LogManager[] = [];
-async function temporaryDirectory(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fjord-txnindex-'));
-  directories.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.close();
-  for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
 const SETTINGS: LogSettings = { segmentBytes: 1024 };
-
-async function openManager(dir: string, topic: TopicRecord): Promise<LogManager> {
-  const manager = await LogManager.open({
-    logDirs: [dir],
-    topics: [topic],
-    settingsFor: () => SETTINGS,
-    retentionCheckIntervalMs: 300_000,
-    flushCheckIntervalMs: 300_000,
-    checkpointIntervalMs: 300_000,
-  });
-  managers.push(manager);
-  return manager;
-}
+const fixture = logManagerFixture('fjord-txnindex-');
+const { temporaryDirectory, closeManager } = fixture;
+const openManager = (dir: string, topic: TopicRecord): Promise<LogManager> => fixture.openManager(dir, topic, SETTINGS);
 
 interface Txn {
   producerId: bigint;
@@ -140,7 +116,7 @@ function transactionsInLog(manager: LogManager): { aborted: Txn[]; open: Map<big
 
 describe('transaction index through the log manager', () => {
   it('lists exactly the aborted transactions overlapping each read_committed read, across segment rolls', async () => {
-    const manager = await openManager(await temporaryDirectory(), { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false });
+    const manager = await openManager(await temporaryDirectory(), topicRecord('t'));
     const aborted = await writeScenario(manager, 6);
     assert.ok(manager.partitionState('t', 0)!.segmentCount >= 5, 'the scenario spans several segments');
     assert.ok(aborted.length >= 4, `several aborted transactions (${aborted.length})`);
@@ -150,7 +126,7 @@ describe('transaction index through the log manager', () => {
 
   it('rebuilds the index exactly after a clean restart, after a crash copy, and from the whole log', async () => {
     const dir = await temporaryDirectory();
-    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const topic = topicRecord('t');
     const manager = await openManager(dir, topic);
     const aborted = await writeScenario(manager, 5);
     // A crash copy: the directory as the running process leaves it (no clean shutdown, snapshots
@@ -163,8 +139,7 @@ describe('transaction index through the log manager', () => {
     for (const name of readdirSync(join(bareDir, 't-0'))) {
       if (name.endsWith('.snapshot') || name.endsWith('.txnindex')) rmSync(join(bareDir, 't-0', name));
     }
-    managers.splice(managers.indexOf(manager), 1);
-    await manager.close();
+    await closeManager(manager);
 
     const reopened = await openManager(dir, topic);
     checkEveryRead(reopened, aborted, 'clean restart');
@@ -176,7 +151,7 @@ describe('transaction index through the log manager', () => {
 
   it('keeps an open transaction across a crash copy and indexes its abort after', async () => {
     const dir = await temporaryDirectory();
-    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const topic = topicRecord('t');
     const manager = await openManager(dir, topic);
     await manager.append('t', 0, transactionalBatch(9n, 0, 0, 2), { requiredAcks: -1, isFromClient: true }); // 0-1
     for (let i = 0; i < 30; i++) await manager.append('t', 0, simpleBatch(1, 100, Date.now()), { requiredAcks: -1, isFromClient: true });
@@ -191,7 +166,7 @@ describe('transaction index through the log manager', () => {
 
   it('recovers open transactions and the index exactly after kill -9 of a process running transactions', async () => {
     const dir = await temporaryDirectory();
-    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const topic = topicRecord('t');
     const child = spawn(process.execPath, [fileURLToPath(new URL('./txn-producer-child.ts', import.meta.url)), dir, JSON.stringify(topic)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -242,7 +217,7 @@ describe('transaction index through the log manager', () => {
 
   it('answers KAFKA_STORAGE_ERROR when the index cannot be written, and re-adds the entry at the next open', async () => {
     const dir = await temporaryDirectory();
-    const topic: TopicRecord = { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false };
+    const topic = topicRecord('t');
     const manager = await openManager(dir, topic);
     await manager.append('t', 0, transactionalBatch(5n, 0, 0, 2), { requiredAcks: -1, isFromClient: true });
     // A directory where the segment's index file must be created makes the index write fail.
@@ -251,8 +226,7 @@ describe('transaction index through the log manager', () => {
     const failed = await manager.writeTxnMarker('t', 0, { producerId: 5n, producerEpoch: 0, coordinatorEpoch: 0, committed: false });
     assert.equal(failed.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     assert.equal(manager.highWatermark('t', 0), 3n, 'the marker itself is in the log');
-    managers.splice(managers.indexOf(manager), 1);
-    await manager.close();
+    await closeManager(manager);
     assert.deepEqual(readdirSync(join(dir, 't-0')).filter((name) => name.endsWith('.snapshot')), [], 'no snapshot past the missing entry');
     rmSync(indexPath, { recursive: true });
     const reopened = await openManager(dir, topic);
@@ -260,7 +234,7 @@ describe('transaction index through the log manager', () => {
   });
 
   it('lists no aborted transaction whose segments DeleteRecords removed', async () => {
-    const manager = await openManager(await temporaryDirectory(), { name: 't', topicId: randomUuid(), partitionCount: 1, configs: {}, internal: false });
+    const manager = await openManager(await temporaryDirectory(), topicRecord('t'));
     const aborted = await writeScenario(manager, 6);
     const cut = Math.floor(Number(manager.highWatermark('t', 0)) / 2);
     assert.equal(manager.deleteRecords('t', 0, BigInt(cut)).errorCode, ErrorCode.NONE);
