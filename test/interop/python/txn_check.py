@@ -11,17 +11,12 @@ Prints "PASS <step>" or "FAIL <step>: <expected and seen>" per step, then "ALL P
 
 import sys
 import time
-import traceback
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    Consumer,
-    IsolationLevel,
-    KafkaError,
-    Producer,
-    TopicPartition,
-)
-from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+import txn_support as support
+from txn_support import Steps, check, equal
 
 BOOTSTRAP = sys.argv[1]
 TOPIC = "python-txn"
@@ -30,33 +25,8 @@ PER_PARTITION = 5
 TIMEOUT_S = 30
 
 
-class Mismatch(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Mismatch(message)
-
-
-def equal(expected, actual, what):
-    if expected != actual:
-        raise Mismatch(f"{what}: expected {expected!r}, got {actual!r}")
-
-
-failed_steps = 0
-
-
-def step(name, body):
-    global failed_steps
-    try:
-        body()
-        print(f"PASS {name}", flush=True)
-    except Exception as error:  # report every failure as a step failure and go on
-        failed_steps += 1
-        message = f"{type(error).__name__}: {error}".replace("\n", " ")
-        print(f"FAIL {name}: {message}", flush=True)
-        traceback.print_exc()
+steps = Steps()
+step = steps.run
 
 
 admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
@@ -71,53 +41,12 @@ def create_topic(topic, partitions):
                 raise
 
 
-def end_offsets(topic, partitions, isolation):
-    request = {TopicPartition(topic, partition): OffsetSpec.latest() for partition in range(partitions)}
-    answer = admin.list_offsets(request, isolation_level=isolation, request_timeout=TIMEOUT_S)
-    return {key.partition: future.result(TIMEOUT_S).offset for key, future in answer.items()}
-
-
 def await_stable(topic, partitions):
-    """Waits until every partition's last stable offset equals its high watermark; returns them."""
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        uncommitted = end_offsets(topic, partitions, IsolationLevel.READ_UNCOMMITTED)
-        committed = end_offsets(topic, partitions, IsolationLevel.READ_COMMITTED)
-        if committed == uncommitted:
-            return uncommitted
-        check(time.monotonic() < deadline, f"not stable: read_committed {committed}, read_uncommitted {uncommitted}")
-        time.sleep(0.1)
+    return support.await_stable(admin, topic, partitions, TIMEOUT_S, TIMEOUT_S)
 
 
 def read_all(topic, partitions, isolation):
-    """Reads every partition from the beginning to its end (the LSO for read_committed) with assign()."""
-    consumer = Consumer({
-        "bootstrap.servers": BOOTSTRAP,
-        "group.id": f"python-txn-reader-{isolation}",
-        "enable.auto.commit": False,
-        "enable.partition.eof": True,
-        "isolation.level": isolation,
-    })
-    try:
-        consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING) for partition in range(partitions)])
-        records = {partition: [] for partition in range(partitions)}
-        at_end = set()
-        deadline = time.monotonic() + TIMEOUT_S
-        while len(at_end) < partitions:
-            check(time.monotonic() < deadline, f"{isolation} consumer reached the end of {sorted(at_end)} only")
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            if message.error() is not None:
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    at_end.add(message.partition())
-                    continue
-                raise Mismatch(f"consumer error {message.error()}")
-            at_end.discard(message.partition())
-            records[message.partition()].append((message.offset(), message.value().decode()))
-        return records
-    finally:
-        consumer.close()
+    return support.read_to_end(BOOTSTRAP, topic, partitions, isolation, f"python-txn-reader-{isolation}", TIMEOUT_S)
 
 
 def values(transaction, partition, count=PER_PARTITION):
@@ -256,7 +185,4 @@ def consume_transform_produce():
 
 commit_and_abort()
 consume_transform_produce()
-if failed_steps:
-    print(f"{failed_steps} step(s) failed", flush=True)
-    sys.exit(1)
-print("ALL PASSED", flush=True)
+steps.finish()

@@ -16,90 +16,29 @@ Prints "DONE <i> <outcome>" per transaction, then "PASS <step>" / "FAIL <step>: 
 import random
 import sys
 import time
-import traceback
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, IsolationLevel, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
+from confluent_kafka import KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+import txn_support as support
+from txn_support import Steps, check
 
 BOOTSTRAP, TOPIC = sys.argv[1], sys.argv[2]
 PARTITIONS, COUNT, SEED = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 CALL_TIMEOUT_S = 30
 DEADLINE_S = 240
 
-failed_steps = 0
-
-
-def step(name, body):
-    global failed_steps
-    try:
-        body()
-        print(f"PASS {name}", flush=True)
-    except Exception as error:  # every failure becomes a step failure
-        failed_steps += 1
-        print(f"FAIL {name}: {type(error).__name__}: {error}".replace("\n", " "), flush=True)
-        traceback.print_exc()
-
-
-class Mismatch(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Mismatch(message)
-
-
+steps = Steps()
+step = steps.run
 admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
 
 
-def end_offsets(isolation):
-    request = {TopicPartition(TOPIC, partition): OffsetSpec.latest() for partition in range(PARTITIONS)}
-    answer = admin.list_offsets(request, isolation_level=isolation, request_timeout=CALL_TIMEOUT_S)
-    return {key.partition: future.result(CALL_TIMEOUT_S).offset for key, future in answer.items()}
-
-
 def await_stable():
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            uncommitted = end_offsets(IsolationLevel.READ_UNCOMMITTED)
-            committed = end_offsets(IsolationLevel.READ_COMMITTED)
-            if committed == uncommitted:
-                return uncommitted
-        except KafkaException:
-            committed = uncommitted = None
-        check(time.monotonic() < deadline, f"not stable: read_committed {committed}, read_uncommitted {uncommitted}")
-        time.sleep(0.2)
+    return support.await_stable(admin, TOPIC, PARTITIONS, 90, CALL_TIMEOUT_S, poll_s=0.2, tolerate_errors=True)
 
 
 def read_committed():
-    consumer = Consumer({
-        "bootstrap.servers": BOOTSTRAP,
-        "group.id": "txn-restart-reader",
-        "enable.auto.commit": False,
-        "enable.partition.eof": True,
-        "isolation.level": "read_committed",
-    })
-    try:
-        consumer.assign([TopicPartition(TOPIC, partition, OFFSET_BEGINNING) for partition in range(PARTITIONS)])
-        records = {partition: [] for partition in range(PARTITIONS)}
-        at_end = set()
-        deadline = time.monotonic() + 90
-        while len(at_end) < PARTITIONS:
-            check(time.monotonic() < deadline, f"read_committed consumer reached the end of {sorted(at_end)} only")
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            if message.error() is not None:
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    at_end.add(message.partition())
-                    continue
-                raise Mismatch(f"consumer error {message.error()}")
-            at_end.discard(message.partition())
-            records[message.partition()].append((message.offset(), message.value().decode()))
-        return records
-    finally:
-        consumer.close()
+    return support.read_to_end(BOOTSTRAP, TOPIC, PARTITIONS, "read_committed", "txn-restart-reader", 90)
 
 
 def plan_transactions():
@@ -230,7 +169,4 @@ except KafkaException as error:
     print(f"FAIL the producer runs every transaction: {error.args[0]} (fatal: {error.args[0].fatal()})", flush=True)
     sys.exit(1)
 verify(transactions)
-if failed_steps:
-    print(f"{failed_steps} step(s) failed", flush=True)
-    sys.exit(1)
-print("ALL PASSED", flush=True)
+steps.finish()
