@@ -53,6 +53,26 @@ function started(config: Partial<TxnCoordinatorConfig> = {}) {
   return fixture;
 }
 
+/** A coordinator that loaded 'tx' at producer id 7 with its last usable epoch (32766), then started. */
+function startedWithExhaustedEpoch(): TxnCoordinator {
+  const ports = new Ports();
+  const { coordinator } = setup({}, ports);
+  coordinator.replay({
+    transactionalId: 'tx',
+    producerId: 7n,
+    previousProducerId: -1n,
+    producerEpoch: 32_766,
+    lastProducerEpoch: 32_765,
+    transactionTimeoutMs: 60_000,
+    state: 'CompleteCommit',
+    partitions: [],
+    transactionStartTimeMs: -1,
+    lastUpdateTimeMs: ports.timers.now(),
+  });
+  coordinator.start();
+  return coordinator;
+}
+
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 const T1 = { topic: 't', partition: 0 };
 const T2 = { topic: 't', partition: 1 };
@@ -135,21 +155,7 @@ describe('InitProducerId', () => {
   });
 
   test('a retried rotation (previous producer id, exhausted epoch) gets the new producer id again', async () => {
-    const ports = new Ports();
-    const { coordinator } = setup({}, ports);
-    coordinator.replay({
-      transactionalId: 'tx',
-      producerId: 7n,
-      previousProducerId: -1n,
-      producerEpoch: 32_766,
-      lastProducerEpoch: 32_765,
-      transactionTimeoutMs: 60_000,
-      state: 'CompleteCommit',
-      partitions: [],
-      transactionStartTimeMs: -1,
-      lastUpdateTimeMs: ports.timers.now(),
-    });
-    coordinator.start();
+    const coordinator = startedWithExhaustedEpoch();
     const expected = { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: 7n, producerEpoch: 32_766 };
     const rotated = await coordinator.initProducerId(expected);
     assert.deepEqual(rotated, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
@@ -174,21 +180,7 @@ describe('InitProducerId', () => {
   });
 
   test('allocates a new producer id when the epoch is exhausted', async () => {
-    const ports = new Ports();
-    const { coordinator } = setup({}, ports);
-    coordinator.replay({
-      transactionalId: 'tx',
-      producerId: 7n,
-      previousProducerId: -1n,
-      producerEpoch: 32_766,
-      lastProducerEpoch: 32_765,
-      transactionTimeoutMs: 60_000,
-      state: 'CompleteCommit',
-      partitions: [],
-      transactionStartTimeMs: -1,
-      lastUpdateTimeMs: ports.timers.now(),
-    });
-    coordinator.start();
+    const coordinator = startedWithExhaustedEpoch();
     const result = await coordinator.initProducerId({ transactionalId: 'tx', transactionTimeoutMs: 60_000 });
     assert.deepEqual(result, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
     assert.equal(coordinator.describe('tx')?.previousProducerId, 7n);
