@@ -26,13 +26,12 @@
  *   partition { partition int32, offset int64, recordCount int32, records { keyLength int32,
  *   key, valueLength int32, value } }, then crc32c uint32 of everything before it.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { readChecksummedFile, writeChecksummedFile } from '../checksummed-file.ts';
 import type { TopicAdmin } from '../../broker/topic-admin.ts';
 import type { LogManager } from '../../log/log-manager.ts';
 import type { MetadataStore } from '../../metadata/metadata-store.ts';
-import { crc32c } from '../../native/index.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { partitionForGroup } from '../group/group-records.ts';
 import { buildRecordBatch, forEachRecord } from '../group/record-batch-builder.ts';
@@ -205,12 +204,9 @@ export class TransactionStateTopic {
 
   #readSnapshot(): Map<number, SavedPartition> | null {
     const path = this.snapshotPath;
-    if (!existsSync(path)) return null;
     try {
-      const data = readFileSync(path);
-      if (data.length < 14) throw new Error('too short');
-      const body = data.subarray(0, data.length - 4);
-      if ((crc32c(body) >>> 0) !== data.readUInt32BE(data.length - 4)) throw new Error('CRC mismatch');
+      const body = readChecksummedFile(path, 10);
+      if (body === null) return null;
       if (body.readInt32BE(0) !== SNAPSHOT_MAGIC || body.readInt16BE(4) !== SNAPSHOT_VERSION) throw new Error('unknown format');
       const partitions = body.readInt32BE(6);
       let position = 10;
@@ -271,19 +267,7 @@ export class TransactionStateTopic {
       written++;
     }
     header.writeInt32BE(written, 6);
-    const body = Buffer.concat(parts);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32c(body) >>> 0);
-    const temporary = `${this.snapshotPath}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
-      writeSync(fd, body);
-      writeSync(fd, crc);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.snapshotPath);
+    writeChecksummedFile(this.snapshotPath, Buffer.concat(parts));
     this.#dirty = false;
     return true;
   }
