@@ -9,6 +9,7 @@
  *   keyLength varint (-1 = null), key, valueLength varint (-1 = null), value, headerCount varint (0)
  * Varints are zig-zag (protobuf) encoded. The batch CRC is CRC-32C from the attributes to the end.
  */
+import { readEndTransactionMarker } from '../../log/control-batch.ts';
 import { crc32c } from '../../native/index.ts';
 import { RECORD_BATCH_CRC_START, RECORD_BATCH_HEADER_BYTES, RecordBatchField, BatchAttribute } from '../../protocol/record-batch.ts';
 
@@ -39,10 +40,6 @@ export interface BatchProducer {
   readonly producerId: bigint;
   readonly producerEpoch: number;
 }
-
-/** Control record key type (Kafka's ControlRecordType): 0 ABORT, 1 COMMIT. */
-const CONTROL_TYPE_ABORT = 0;
-const CONTROL_TYPE_COMMIT = 1;
 
 function zigZag(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1;
@@ -169,9 +166,9 @@ export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) =>
     const producerId = data.readBigInt64BE(position + RecordBatchField.producerId);
     const transactional = (attributes & BatchAttribute.transactional) !== 0;
     if ((attributes & BatchAttribute.control) !== 0) {
-      const marker = readMarker(data.subarray(position, position + batchBytes));
+      const marker = readEndTransactionMarker(data.subarray(position, position + batchBytes));
       if (marker !== null) {
-        onMarker({ offset: baseOffset, producerId, producerEpoch: data.readInt16BE(position + RecordBatchField.producerEpoch), committed: marker === CONTROL_TYPE_COMMIT });
+        onMarker({ offset: baseOffset, producerId, producerEpoch: data.readInt16BE(position + RecordBatchField.producerEpoch), committed: marker.committed });
       }
     } else {
       if ((attributes & BatchAttribute.compressionMask) !== 0) throw new Error(`compressed batch at offset ${baseOffset} in an internal topic`);
@@ -193,19 +190,4 @@ export function forEachRecord(data: Buffer, onRecord: (record: DecodedRecord) =>
     position += batchBytes;
   }
   return next;
-}
-
-/** The control type of a control batch's first record when it is ABORT or COMMIT, else null. */
-function readMarker(batch: Buffer): number | null {
-  if (batch.readInt32BE(RecordBatchField.recordsCount) < 1) return null;
-  if ((batch.readInt16BE(RecordBatchField.attributes) & BatchAttribute.compressionMask) !== 0) return null;
-  const cursor = new RecordCursor(batch, RECORD_BATCH_HEADER_BYTES);
-  cursor.varint(); // length
-  cursor.position++; // attributes
-  cursor.varint(); // timestampDelta
-  cursor.varint(); // offsetDelta
-  const key = cursor.bytes();
-  if (key === null || key.length < 4) return null;
-  const type = key.readInt16BE(2);
-  return type === CONTROL_TYPE_ABORT || type === CONTROL_TYPE_COMMIT ? type : null;
 }
