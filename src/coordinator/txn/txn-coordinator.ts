@@ -335,12 +335,8 @@ export class TxnCoordinator {
    * transitions are not checked (Kafka's rule: the log append makes the final check).
    */
   verifyPartition(request: TxnRequest & TopicPartition): number {
-    const gate = this.#gate();
-    if (gate !== ErrorCode.NONE) return gate;
-    if (request.transactionalId === '') return ErrorCode.INVALID_REQUEST;
-    const metadata = this.#transactions.get(request.transactionalId);
-    if (metadata === undefined || metadata.producerId !== request.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (metadata.producerEpoch !== request.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    const metadata = this.#producerOf(request);
+    if (typeof metadata === 'number') return metadata;
     if (isPrepare(metadata.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
     return metadata.partitions.has(partitionKey(request)) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE;
   }
@@ -364,15 +360,21 @@ export class TxnCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Kafka's checks shared by AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. */
-  #lookup(request: TxnRequest): TxnMetadata | number {
+  /** The id's state when the request's producer id and epoch are its current ones, else the error code. */
+  #producerOf(request: TxnRequest): TxnMetadata | number {
     const gate = this.#gate();
     if (gate !== ErrorCode.NONE) return gate;
     if (request.transactionalId === '') return ErrorCode.INVALID_REQUEST;
     const metadata = this.#transactions.get(request.transactionalId);
     if (metadata === undefined || metadata.producerId !== request.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (metadata.producerEpoch !== request.producerEpoch) return ErrorCode.PRODUCER_FENCED;
-    if (metadata.pendingState !== null) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    return metadata;
+  }
+
+  /** Kafka's checks shared by AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. */
+  #lookup(request: TxnRequest): TxnMetadata | number {
+    const metadata = this.#producerOf(request);
+    if (typeof metadata !== 'number' && metadata.pendingState !== null) return ErrorCode.CONCURRENT_TRANSACTIONS;
     return metadata;
   }
 
