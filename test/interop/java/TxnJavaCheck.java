@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 
 public class TxnJavaCheck {
@@ -341,6 +342,11 @@ public class TxnJavaCheck {
           producer.commitTransaction();
           throw new TxnSupport.Mismatch("commitTransaction of the timed-out transaction returned normally");
         } catch (org.apache.kafka.common.KafkaException error) {
+          // Transaction version 1 (fjord, Kafka formatted at TV1): the abort bumped the epoch, so the
+          // producer is fenced. Kafka at its default TV2 answers the stale commit INVALID_TXN_STATE.
+          if (!TxnSupport.causedBy(error, ProducerFencedException.class) && !TxnSupport.causedBy(error, InvalidTxnStateException.class)) {
+            throw new TxnSupport.Mismatch("expected ProducerFencedException (TV1) or InvalidTxnStateException (TV2), got " + error);
+          }
           TxnSupport.log("# commitTransaction after the timeout threw " + error);
         }
         try (KafkaProducer<String, String> next = TxnSupport.transactionalProducer(bootstrap, "java-timeout", Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS))) {
